@@ -1,0 +1,54 @@
+import type { Instant } from '../../domain/occurrence.js';
+import type { SourceCursor } from './calendar-source.js';
+
+/** What hanvisa remembers about one calendar between cycles. */
+export interface CalendarSyncState {
+  readonly calendar: string;
+  readonly cursor: SourceCursor | null;
+  readonly lastSyncAt: Instant | null;
+  readonly lastSuccessAt: Instant | null;
+  /** The last failure's message (names the calendar, never its address), or null after a success. */
+  readonly lastError: string | null;
+}
+
+/**
+ * A rule finding, stored once per `key` (rule, calendar, uid, occurrence start): a second cycle
+ * that finds the same thing does not add a row, and deleting the event does not remove it.
+ * `details` holds codes, kinds and instants only, never subject text.
+ */
+export interface Finding {
+  readonly key: string;
+  readonly rule: string;
+  readonly kind: string;
+  readonly employee: string;
+  readonly calendar: string;
+  readonly eventUid: string;
+  readonly occurrenceStart: Instant;
+  readonly foundAt: Instant;
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface FindingQuery {
+  readonly from: Instant;
+  readonly to: Instant;
+  readonly employees?: readonly string[];
+  readonly rule?: string;
+}
+
+/**
+ * Port: hanvisa's own memory (cursors, first-seen times, findings), in SQLite or Redis.
+ * Invariants: every write is idempotent; `markSeen` returns the *first* time each key was
+ * seen, however often it is called; findings are insert-once by key.
+ */
+export interface StateStore {
+  getSyncState(calendar: string): Promise<CalendarSyncState | null>;
+  putSyncState(state: CalendarSyncState): Promise<void>;
+  /** Records `now` for keys not seen before; returns the first-seen time of every key. */
+  markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>>;
+  /** Inserts findings whose key is new; returns how many were new. */
+  addFindings(findings: readonly Finding[]): Promise<number>;
+  listFindings(query: FindingQuery): Promise<Finding[]>;
+  /** Deletes findings whose occurrence started before `before` (retention). */
+  pruneFindings(before: Instant): Promise<number>;
+  close(): Promise<void>;
+}
