@@ -1,7 +1,12 @@
 import type { CodeTable } from './codes/code-table.js';
 import { parseSubject } from './codes/parse-subject.js';
 import type { Instant, Occurrence, ShowAs } from './occurrence.js';
-import { CALENDAR_SOURCE, type ReferralEntry, referralContentHash, referralEntryId } from './referral-entry.js';
+import {
+  CALENDAR_SOURCE,
+  type ReferralEntry,
+  referralContentHash,
+  referralEntryId,
+} from './referral-entry.js';
 
 /** What to do with private events: refer them with the code's label only, or leave them out. */
 export type PrivatePolicy = 'referCodeOnly' | 'skip';
@@ -95,7 +100,12 @@ export function desiredEntries(
       contentHash: referralContentHash(content),
     });
     if (parsed.kind === 'code') {
-      coded.push({ occurrence, code: parsed.definition.code, planned: parsed.definition.planned, entryId: id });
+      coded.push({
+        occurrence,
+        code: parsed.definition.code,
+        planned: parsed.definition.planned,
+        entryId: id,
+      });
     }
   }
   return { entries, coded, unknownCodes };

@@ -6,7 +6,14 @@ export type Instant = number;
 
 /** Outlook's free/busy vocabulary; ICS TRANSP / X-MICROSOFT-CDO-BUSYSTATUS map onto it. */
 export type ShowAs = 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere' | 'unknown';
-export const SHOW_AS_VALUES: readonly ShowAs[] = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere', 'unknown'];
+export const SHOW_AS_VALUES: readonly ShowAs[] = [
+  'free',
+  'tentative',
+  'busy',
+  'oof',
+  'workingElsewhere',
+  'unknown',
+];
 
 export type OccurrenceStatus = 'confirmed' | 'tentative' | 'cancelled';
 
@@ -45,5 +52,7 @@ export interface TimeSpan {
 
 /** True when the occurrence overlaps [from, to); a zero-length occurrence counts at its start. */
 export function overlaps(item: { start: Instant; end: Instant }, span: TimeSpan): boolean {
-  return item.start < span.to && (item.end > span.from || (item.end === item.start && item.start >= span.from));
+  return (
+    item.start < span.to && (item.end > span.from || (item.end === item.start && item.start >= span.from))
+  );
 }

@@ -21,7 +21,11 @@ export interface ReferralEntry {
   /** `calendar` for entries hanvisa owns; anything else was made by someone else and is never touched. */
   readonly source: string;
   /** Which calendar and event the entry came from: `calendarId` and the event's uid, no personal data. */
-  readonly sourceRef: { readonly calendar: string; readonly uid: string; readonly recurrenceId: string | null };
+  readonly sourceRef: {
+    readonly calendar: string;
+    readonly uid: string;
+    readonly recurrenceId: string | null;
+  };
   /** Hash of everything the switchboard sees; a changed hash means the entry must be updated. */
   readonly contentHash: string;
 }
@@ -40,7 +44,9 @@ export function referralEntryId(employee: string, calendar: string, uid: string,
 }
 
 /** The content hash covers what the switchboard sees; ids and source references are not content. */
-export function referralContentHash(entry: Omit<ReferralEntry, 'id' | 'contentHash' | 'sourceRef' | 'source'>): string {
+export function referralContentHash(
+  entry: Omit<ReferralEntry, 'id' | 'contentHash' | 'sourceRef' | 'source'>,
+): string {
   return createHash('sha256')
     .update(
       `${entry.employee}\u0000${entry.extension}\u0000${entry.reason}\u0000${entry.label}\u0000${entry.mode}\u0000${entry.start}\u0000${entry.end}`,

@@ -22,7 +22,7 @@ export function parseDuration(text: string): number {
 
 const duration = z
   .string()
-  .regex(DURATION, 'a duration such as "90s", "5m" or "1h"')
+  .regex(DURATION, { message: 'a duration such as "90s", "5m" or "1h"', abort: true })
   .refine((text) => parseDuration(text) > 0, 'must be longer than zero');
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as "08:00"');
@@ -43,7 +43,10 @@ const codeToken = z
 const codeEntry = z
   .strictObject({
     code: codeToken.describe('What employees type first in the subject, e.g. "MÖT".'),
-    aliases: z.array(codeToken).default([]).describe('Other spellings that mean the same code, e.g. ["MOT", "MÖTE"].'),
+    aliases: z
+      .array(codeToken)
+      .default([])
+      .describe('Other spellings that mean the same code, e.g. ["MOT", "MÖTE"].'),
     reason: reasonName.describe('The reason the referral system shows, e.g. "meeting".'),
     label: z.string().min(1).describe('What the switchboard reads, e.g. "Möte".'),
     planned: z
@@ -92,7 +95,11 @@ const codes = z
           .enum(['prefix', 'anywhere'])
           .default('prefix')
           .describe('prefix: "MÖT: Budget"; anywhere: "Budget #MÖT" with the marker.'),
-        referred: z.array(z.string().min(1)).min(1).default([':']).describe('Separators that refer the phone.'),
+        referred: z
+          .array(z.string().min(1))
+          .min(1)
+          .default([':'])
+          .describe('Separators that refer the phone.'),
         infoOnly: z
           .array(z.string().min(1))
           .default([';'])
@@ -101,7 +108,9 @@ const codes = z
         notCodes: z
           .array(z.string().min(1))
           .default(['RE', 'SV', 'FW', 'FWD', 'VB', 'AW', 'WG', 'TR'])
-          .describe('Code-like prefixes that are never codes and never unknown codes (reply and forward prefixes).'),
+          .describe(
+            'Code-like prefixes that are never codes and never unknown codes (reply and forward prefixes).',
+          ),
       })
       .default({
         position: 'prefix',
@@ -133,12 +142,23 @@ const codes = z
 
 const calendar = z.union([
   z.strictObject({
-    ics: z.string().min(1).describe('An iCal feed: https://…, webcal://… or a file path (relative to this file).'),
-    id: z.string().regex(/^[\w.-]+$/).optional().describe('Stable id; default <employee>/ics-<n>.'),
+    ics: z
+      .string()
+      .min(1)
+      .describe('An iCal feed: https://…, webcal://… or a file path (relative to this file).'),
+    id: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .optional()
+      .describe('Stable id; default <employee>/ics-<n>.'),
   }),
   z.strictObject({
-    graph: z.string().min(1).describe("The mailbox (UPN or object id) whose calendar Graph reads."),
-    id: z.string().regex(/^[\w.-]+$/).optional().describe('Stable id; default <employee>/graph-<n>.'),
+    graph: z.string().min(1).describe('The mailbox (UPN or object id) whose calendar Graph reads.'),
+    id: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .optional()
+      .describe('Stable id; default <employee>/graph-<n>.'),
   }),
 ]);
 
@@ -148,7 +168,9 @@ const employee = z.strictObject({
   id: employeeId,
   name: z.string().min(1),
   extension: z.string().min(1).describe('The phone extension the referral is set on, e.g. "0512-31001".'),
-  manager: employeeId.optional().describe('The id of the employee or manager who gets the late-entry report.'),
+  manager: employeeId
+    .optional()
+    .describe('The id of the employee or manager who gets the late-entry report.'),
   email: z.string().email().optional().describe("Where this person's reports are mailed (managers)."),
   calendars: z.array(calendar).default([]),
 });
@@ -171,13 +193,21 @@ const directory = z
     const ids = new Map<string, string>();
     value.employees.forEach((person, index) => {
       if (ids.has(person.id)) {
-        context.addIssue({ code: 'custom', path: ['employees', index, 'id'], message: `duplicate id "${person.id}"` });
+        context.addIssue({
+          code: 'custom',
+          path: ['employees', index, 'id'],
+          message: `duplicate id "${person.id}"`,
+        });
       }
       ids.set(person.id, `employees[${index}]`);
     });
     value.managers.forEach((person, index) => {
       if (ids.has(person.id)) {
-        context.addIssue({ code: 'custom', path: ['managers', index, 'id'], message: `duplicate id "${person.id}"` });
+        context.addIssue({
+          code: 'custom',
+          path: ['managers', index, 'id'],
+          message: `duplicate id "${person.id}"`,
+        });
       }
       ids.set(person.id, `managers[${index}]`);
     });
@@ -209,7 +239,9 @@ const rules = z
     lateEntry: z
       .strictObject({
         enabled: z.boolean().default(true),
-        deadline: timeOfDay.default('08:00').describe('Planned meetings must be entered by this local time on their day.'),
+        deadline: timeOfDay
+          .default('08:00')
+          .describe('Planned meetings must be entered by this local time on their day.'),
         countInvited: z.boolean().default(false).describe('Count meetings the employee was invited to.'),
       })
       .default({ enabled: true, deadline: '08:00', countInvited: false }),
@@ -225,13 +257,21 @@ const rules = z
           .default([1, 2, 3, 4, 5])
           .describe('ISO weekdays, 1 = Monday.'),
       })
-      .default({ enabled: false, workingHours: { from: '08:00', to: '17:00' }, workingDays: [1, 2, 3, 4, 5] }),
+      .default({
+        enabled: false,
+        workingHours: { from: '08:00', to: '17:00' },
+        workingDays: [1, 2, 3, 4, 5],
+      }),
     findingsRetentionDays: z.number().int().positive().default(400).describe('How long findings are kept.'),
   })
   .default({
     lateEntry: { enabled: true, deadline: '08:00', countInvited: false },
     unknownCode: { enabled: true },
-    missingCode: { enabled: false, workingHours: { from: '08:00', to: '17:00' }, workingDays: [1, 2, 3, 4, 5] },
+    missingCode: {
+      enabled: false,
+      workingHours: { from: '08:00', to: '17:00' },
+      workingDays: [1, 2, 3, 4, 5],
+    },
     findingsRetentionDays: 400,
   });
 
@@ -242,34 +282,53 @@ const sink = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('rest'),
-    url: z.string().url().describe('Base URL of a register that speaks hanvisa\'s REST contract.'),
-    auth: z.enum(['none', 'bearer', 'basic']).default('none').describe('Credentials from HANVISA_SINK_TOKEN or HANVISA_SINK_USER/PASSWORD.'),
+    url: z.string().url().describe("Base URL of a register that speaks hanvisa's REST contract."),
+    auth: z
+      .enum(['none', 'bearer', 'basic'])
+      .default('none')
+      .describe('Credentials from HANVISA_SINK_TOKEN or HANVISA_SINK_USER/PASSWORD.'),
   }),
 ]);
 
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    timeZone: timeZone.default('Europe/Stockholm').describe('The organisation\'s IANA zone for deadlines, all-day events and windows.'),
+    timeZone: timeZone
+      .default('Europe/Stockholm')
+      .describe("The organisation's IANA zone for deadlines, all-day events and windows."),
     window: z
       .strictObject({
         pastDays: z.number().int().min(0).max(31).default(1),
         futureDays: z.number().int().min(0).max(366).default(14),
       })
       .default({ pastDays: 1, futureDays: 14 })
-      .describe('The sync window: from local midnight pastDays ago to the end of the futureDays-th day ahead.'),
+      .describe(
+        'The sync window: from local midnight pastDays ago to the end of the futureDays-th day ahead.',
+      ),
     codes,
     rules,
     directory,
     sink: sink.default({ kind: 'embedded', path: 'data/hanvisa.db' }),
     state: z
-      .strictObject({ path: z.string().min(1).describe('SQLite file for cursors, first-seen times and findings.') })
+      .strictObject({
+        path: z.string().min(1).describe('SQLite file for cursors, first-seen times and findings.'),
+      })
       .optional()
-      .describe('Default: the embedded sink\'s file, or data/hanvisa-state.db with a rest sink.'),
+      .describe("Default: the embedded sink's file, or data/hanvisa-state.db with a rest sink."),
     massDelete: z
       .strictObject({
-        maxShare: z.number().min(0).max(1).default(0.5).describe('Refuse a snapshot that deletes more than this share.'),
-        minEntries: z.number().int().min(1).default(4).describe('The guard applies from this many future entries.'),
+        maxShare: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.5)
+          .describe('Refuse a snapshot that deletes more than this share.'),
+        minEntries: z
+          .number()
+          .int()
+          .min(1)
+          .default(4)
+          .describe('The guard applies from this many future entries.'),
       })
       .default({ maxShare: 0.5, minEntries: 4 }),
     schedule: z
@@ -278,7 +337,11 @@ export const configSchema = z
     reports: z
       .strictObject({
         schedule: z.string().min(1).default('0 7 * * 1').describe('Cron in timeZone; default Mondays 07:00.'),
-        folder: z.string().min(1).default('reports').describe('Where reports are written (relative to this file).'),
+        folder: z
+          .string()
+          .min(1)
+          .default('reports')
+          .describe('Where reports are written (relative to this file).'),
         mail: z
           .strictObject({
             from: z.string().email().describe('The service mailbox Graph sendMail sends from.'),
@@ -294,7 +357,11 @@ export const configSchema = z
           .default([])
           .describe('Feed hosts allowed on private addresses (on-premises Exchange).'),
         timeoutMs: z.number().int().positive().default(15_000),
-        maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 1024 * 1024),
         maxRedirects: z.number().int().min(0).max(20).default(5),
         maxEventsPerFeed: z.number().int().positive().default(100_000),
         maxOccurrencesPerSeries: z.number().int().positive().default(2_000),

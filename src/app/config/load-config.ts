@@ -4,8 +4,8 @@ import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type CodeTable, compileCodeTable } from '../../domain/codes/code-table.js';
 import type { ReferralPolicy } from '../../domain/desired-entries.js';
-import type { MassDeleteGuard } from '../../domain/reconcile.js';
 import { ConfigError } from '../../domain/errors.js';
+import type { MassDeleteGuard } from '../../domain/reconcile.js';
 import type { CalendarRef } from '../ports/calendar-source.js';
 import { type ConfigFile, configSchema, parseDuration } from './config-schema.js';
 import { didYouMean } from './did-you-mean.js';
@@ -87,7 +87,9 @@ function knownKeysAt(def: SchemaDef, pathItems: readonly PropertyKey[]): string[
     case 'union':
       return [...new Set((def.options ?? []).flatMap((option) => knownKeysAt(option._zod.def, pathItems)))];
     case 'array':
-      return def.element && typeof pathItems[0] === 'number' ? knownKeysAt(def.element._zod.def, pathItems.slice(1)) : [];
+      return def.element && typeof pathItems[0] === 'number'
+        ? knownKeysAt(def.element._zod.def, pathItems.slice(1))
+        : [];
     case 'object': {
       if (pathItems.length === 0) return Object.keys(def.shape ?? {});
       const child = def.shape?.[String(pathItems[0])];
@@ -126,7 +128,9 @@ export function loadConfig(file: string, env: Environment = readEnvironment()): 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [
-      code === 'ENOENT' ? `cannot read the config: no such file (pass --config PATH)` : `cannot read the config: ${code}`,
+      code === 'ENOENT'
+        ? `cannot read the config: no such file (pass --config PATH)`
+        : `cannot read the config: ${code}`,
     ]);
   }
   const lineCounter = new LineCounter();
@@ -152,7 +156,8 @@ export function loadConfig(file: string, env: Environment = readEnvironment()): 
     );
     throw new ConfigError(file, problems);
   }
-  if (!isMap(document.contents)) throw new ConfigError(file, ['(top level): the config must be a YAML mapping']);
+  if (!isMap(document.contents))
+    throw new ConfigError(file, ['(top level): the config must be a YAML mapping']);
   return resolveConfig(absolute, result.data, env);
 }
 

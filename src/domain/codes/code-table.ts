@@ -66,7 +66,8 @@ export function compileCodeTable(definitions: readonly CodeDefinition[], syntax:
     .sort((a, b) => b.length - a.length)
     .map(escapeRegExp)
     .join('|');
-  const token = '([\\p{L}\\p{M}\\u200B-\\u200D\\u2060\\u00AD][\\p{L}\\p{M}\\p{N}\\u200B-\\u200D\\u2060\\u00AD]*)';
+  const token =
+    '([\\p{L}\\p{M}\\u200B-\\u200D\\u2060\\u00AD][\\p{L}\\p{M}\\p{N}\\u200B-\\u200D\\u2060\\u00AD]*)';
   const pattern =
     syntax.position === 'prefix'
       ? new RegExp(`^[\\s\\u200B-\\u200D\\u2060\\u00AD]*${token}[ \\t\\u00A0]*(${separators})`, 'u')

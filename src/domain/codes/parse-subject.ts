@@ -34,7 +34,11 @@ export function parseSubject(subject: string, table: CodeTable): SubjectCode {
     const mode = separator === undefined ? 'referred' : (table.separatorModes.get(separator) ?? 'referred');
     return { kind: 'code', definition, mode };
   }
-  if (key.length < UNKNOWN_CODE_MIN_LENGTH || key.length > UNKNOWN_CODE_MAX_LENGTH || table.notCodes.has(key)) {
+  if (
+    key.length < UNKNOWN_CODE_MIN_LENGTH ||
+    key.length > UNKNOWN_CODE_MAX_LENGTH ||
+    table.notCodes.has(key)
+  ) {
     return NONE;
   }
   return { kind: 'unknown', token: key };

@@ -1,0 +1,276 @@
+import ICAL from 'ical.js';
+import { overlaps } from '../../domain/occurrence.js';
+import { IcsReadError } from './ics-errors.js';
+import { type DateValue, type EventRecord, type JCalProperty, parseDateValue } from './ics-event.js';
+import { makeOccurrence, type ReadContext } from './ics-occurrence.js';
+import { type EventLength, endOf, eventLength, instantOf, maxLengthMs, zoneOf } from './ics-timing.js';
+import { TIME, timeFromWall, type WallTime, wallFromTime, type ZoneConverter } from './ics-zones.js';
+
+interface Instance {
+  readonly wall: WallTime;
+  readonly instant: number;
+  /** An RDATE PERIOD's own end. */
+  readonly end: number | null;
+}
+
+const PERIOD_MS: Record<string, number> = {
+  SECONDLY: 1000,
+  MINUTELY: TIME.MINUTE,
+  HOURLY: TIME.HOUR,
+  DAILY: TIME.DAY,
+  WEEKLY: 7 * TIME.DAY,
+};
+
+/** Rule parts that are shift-invariant under whole periods (so the start may jump ahead). */
+const JUMPABLE_PARTS = new Set([
+  'BYSECOND',
+  'BYMINUTE',
+  'BYHOUR',
+  'BYDAY',
+  'BYMONTHDAY',
+  'BYMONTH',
+  'BYSETPOS',
+]);
+
+/**
+ * Where iteration may start instead of DTSTART. ical.js always iterates from DTSTART, so a
+ * daily series from 1601 costs 155,000 steps before it reaches this year. For SECONDLY to
+ * WEEKLY rules without COUNT, the set of instances is the same when the start moves by whole
+ * periods (INTERVAL × unit, WKST alignment included), so the start jumps to just before the
+ * window. The skipped start itself would be reported as an instance by ical.js, so the jump
+ * lands far enough back that it ends before the window.
+ */
+function jumpStart(recur: ICAL.Recur, startWall: WallTime, fromWall: WallTime, lengthMs: number): WallTime {
+  if (recur.count) return startWall;
+  const unit = PERIOD_MS[recur.freq];
+  if (unit === undefined) return startWall;
+  for (const part of Object.keys(recur.parts)) {
+    if (!JUMPABLE_PARTS.has(part)) return startWall;
+  }
+  const period = unit * (recur.interval || 1);
+  const periods = Math.floor((fromWall - lengthMs - TIME.DAY - startWall) / period) - 1;
+  return periods > 0 ? startWall + periods * period : startWall;
+}
+
+/** UNTIL as wall time in the series' zone (UTC values converted; a date ends at the end of its day). */
+function untilWall(value: unknown, zone: ZoneConverter, seriesIsDate: boolean): WallTime | null {
+  const until = parseDateValue(value, undefined);
+  if (until === null) return null;
+  if (until.utc) return zone.toWall(until.wall);
+  if (until.isDate && !seriesIsDate) return until.wall + TIME.DAY - 1000;
+  return until.wall;
+}
+
+type Iterator = ICAL.RecurIterator & { check_contracting_rules(): boolean };
+
+/** Runs one RRULE, adding its instances near the window; every candidate costs one step. */
+async function runRule(
+  context: ReadContext,
+  ruleData: Record<string, unknown>,
+  start: DateValue,
+  zone: ZoneConverter,
+  lengthMs: number,
+  add: (instance: Instance) => void,
+): Promise<void> {
+  const { budget, window } = context;
+  const fromWall = zone.toWall(window.from) - TIME.DAY;
+  const toWall = zone.toWall(window.to) + TIME.DAY;
+  let recur: ICAL.Recur;
+  try {
+    recur = ICAL.Recur.fromData({ ...ruleData, until: undefined });
+  } catch {
+    context.warn('a recurrence rule cannot be read; the series shows its first instance only');
+    return;
+  }
+  if (!(recur.freq in PERIOD_MS) && recur.freq !== 'MONTHLY' && recur.freq !== 'YEARLY') {
+    context.warn('a recurrence rule has no valid FREQ; the series shows its first instance only');
+    return;
+  }
+  // Nothing after the window is needed: UNTIL at the window's end bounds ical.js' own searches
+  // (an impossible yearly rule otherwise searches up to the year 20000).
+  const until = ruleData.until === undefined ? null : untilWall(ruleData.until, zone, start.isDate);
+  const limit = Math.min(until ?? Number.POSITIVE_INFINITY, toWall);
+  if (limit < start.wall) return;
+  recur.until = timeFromWall(limit, start.isDate);
+  const first = jumpStart(recur, start.wall, fromWall, lengthMs);
+  let iterator: Iterator;
+  try {
+    iterator = recur.iterator(timeFromWall(first, start.isDate)) as Iterator;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'InvalidRecurrenceRuleError') return;
+    throw new IcsReadError('format', 'a recurrence rule cannot be expanded');
+  }
+  const contracting = iterator.check_contracting_rules;
+  iterator.check_contracting_rules = function countedCheck(this: Iterator) {
+    budget.step();
+    return contracting.call(this);
+  };
+  for (;;) {
+    budget.step();
+    let time: ICAL.Time | null;
+    try {
+      time = iterator.next();
+    } catch (error) {
+      if (error instanceof IcsReadError) throw error;
+      throw new IcsReadError('format', 'a recurrence rule cannot be expanded');
+    }
+    if (time === null) break;
+    const wall = wallFromTime(time);
+    if (wall >= toWall) break;
+    if (wall + lengthMs >= fromWall) add({ wall, instant: zone.toInstant(wall), end: null });
+    if (budget.shouldYield()) await budget.yieldNow();
+  }
+}
+
+/** RDATE values: dates, date-times and periods, each in its own zone. */
+function rdateInstances(context: ReadContext, property: JCalProperty, zone: ZoneConverter): Instance[] {
+  const tzid = typeof property[1].tzid === 'string' ? property[1].tzid : undefined;
+  const instances: Instance[] = [];
+  for (const value of property.slice(3)) {
+    if (Array.isArray(value)) {
+      const from = parseDateValue(value[0], tzid);
+      if (from === null) continue;
+      const instant = instantOf(from, context.resolver);
+      const endValue = parseDateValue(value[1], tzid);
+      let end: number | null = null;
+      if (endValue !== null) end = instantOf(endValue, context.resolver);
+      else if (typeof value[1] === 'string') {
+        try {
+          end = instant + ICAL.Duration.fromString(value[1]).toSeconds() * 1000;
+        } catch {
+          end = null;
+        }
+      }
+      instances.push({ wall: zone.toWall(instant), instant, end });
+    } else {
+      const date = parseDateValue(value, tzid);
+      if (date === null) continue;
+      const instant = instantOf(date, context.resolver);
+      instances.push({ wall: zone.toWall(instant), instant, end: null });
+    }
+  }
+  return instances;
+}
+
+/** Date keys (days since the epoch in wall time) for DATE values that match any time that day. */
+function dayKey(wall: WallTime): number {
+  return Math.floor(wall / TIME.DAY);
+}
+
+/**
+ * Expands one recurring series into the window: DTSTART, RRULEs and RDATEs, minus EXDATEs,
+ * with RECURRENCE-ID overrides (moved or cancelled instances, RANGE=THISANDFUTURE) from
+ * `exceptions`, which the reader grouped by UID beforehand (one pass over the feed, not one
+ * per series). Instances and exceptions match by instant, so a RECURRENCE-ID written in UTC
+ * matches a series written in a zone.
+ */
+export async function expandSeries(
+  context: ReadContext,
+  uid: string,
+  master: EventRecord,
+  start: DateValue,
+  exceptions: readonly EventRecord[],
+): Promise<void> {
+  const { resolver, window, budget } = context;
+  const zone = zoneOf(start, resolver);
+  const startInstant = zone.toInstant(start.wall);
+  const length = eventLength(master, start, resolver);
+  if (length === null) throw new IcsReadError('format', 'a recurring event has an invalid DURATION');
+  const lengthMs = maxLengthMs(length);
+  const earliest = window.from - lengthMs;
+  const instances = new Map<number, Instance>();
+  const add = (instance: Instance) => {
+    if (instance.instant >= earliest && instance.instant < window.to)
+      instances.set(instance.instant, instance);
+  };
+  add({ wall: start.wall, instant: startInstant, end: null });
+  for (const rule of master.rrules) await runRule(context, rule, start, zone, lengthMs, add);
+  for (const property of master.rdates)
+    for (const instance of rdateInstances(context, property, zone)) add(instance);
+
+  const excluded = new Set<number>();
+  const excludedDays = new Set<number>();
+  for (const property of master.exdates) {
+    const tzid = typeof property[1].tzid === 'string' ? property[1].tzid : undefined;
+    for (const value of property.slice(3)) {
+      const date = parseDateValue(value, tzid);
+      if (date === null) continue;
+      if (date.isDate && !start.isDate) excludedDays.add(dayKey(date.wall));
+      else excluded.add(instantOf(date, resolver));
+    }
+  }
+
+  const overridden = new Set<number>();
+  const overriddenDays = new Set<number>();
+  const ranges: { rid: number; ridWall: WallTime; record: EventRecord }[] = [];
+  for (const exception of exceptions) {
+    const rid = exception.recurrenceId as DateValue;
+    if (rid.isDate && !start.isDate) overriddenDays.add(dayKey(rid.wall));
+    else {
+      const ridInstant = instantOf(rid, resolver);
+      overridden.add(ridInstant);
+      if (exception.thisAndFuture)
+        ranges.push({ rid: ridInstant, ridWall: zone.toWall(ridInstant), record: exception });
+    }
+  }
+  ranges.sort((a, b) => a.rid - b.rid);
+
+  let count = 0;
+  const emit = (
+    recurrenceId: number,
+    from: number,
+    to: number,
+    props: EventRecord,
+    allDay = start.isDate,
+  ) => {
+    if (!overlaps({ start: from, end: to }, window)) return;
+    budget.checkSeriesOccurrences(++count);
+    context.emit(makeOccurrence(context, uid, recurrenceId, from, to, allDay, props, master));
+  };
+
+  const sorted = [...instances.values()].sort((a, b) => a.instant - b.instant);
+  for (const instance of sorted) {
+    const day = dayKey(instance.wall);
+    if (overridden.has(instance.instant) || overriddenDays.has(day)) continue;
+    if (excluded.has(instance.instant) || excludedDays.has(day)) continue;
+    const range = latestRange(ranges, instance.instant);
+    if (range === null) {
+      const end = instance.end ?? endOf(instance.wall, instance.instant, length, zone);
+      emit(instance.instant, instance.instant, end, master);
+      continue;
+    }
+    // RANGE=THISANDFUTURE: this and later instances move as the exception moved its own, and
+    // take its length and properties.
+    const moved = range.record.dtstart;
+    const shift = moved === null ? 0 : zone.toWall(instantOf(moved, resolver)) - range.ridWall;
+    const wall = instance.wall + shift;
+    const from = zone.toInstant(wall);
+    const rangeLength =
+      moved !== null && (range.record.dtend !== null || range.record.duration !== null)
+        ? (eventLength(range.record, moved, resolver) ?? length)
+        : length;
+    emit(instance.instant, from, endOf(wall, from, rangeLength, zone), range.record);
+  }
+
+  for (const exception of exceptions) {
+    const rid = exception.recurrenceId as DateValue;
+    const ridInstant = instantOf(rid, resolver);
+    const own = exception.dtstart ?? rid;
+    const ownZone = zoneOf(own, resolver);
+    const from = ownZone.toInstant(own.wall);
+    const ownLength: EventLength =
+      exception.dtend !== null || exception.duration !== null
+        ? (eventLength(exception, own, resolver) ?? length)
+        : length;
+    emit(ridInstant, from, endOf(own.wall, from, ownLength, ownZone), exception, own.isDate);
+  }
+}
+
+function latestRange<T extends { rid: number }>(ranges: readonly T[], instant: number): T | null {
+  let found: T | null = null;
+  for (const range of ranges) {
+    if (range.rid > instant) break;
+    found = range;
+  }
+  return found;
+}

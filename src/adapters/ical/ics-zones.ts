@@ -1,0 +1,199 @@
+import ICAL from 'ical.js';
+import { IANAZone } from 'luxon';
+import { findIana } from 'windows-iana';
+
+/**
+ * Local wall-clock time as milliseconds, read as if it were UTC ("2026-03-29T02:30" →
+ * Date.UTC(2026, 2, 29, 2, 30)). Recurrence rules work on wall time; a zone turns it into an
+ * Instant. Keeping the two apart is what makes "08:00 every Monday" stay 08:00 across DST.
+ */
+export type WallTime = number;
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** Converts between wall time in one zone and instants. */
+export interface ZoneConverter {
+  /** The zone's name as hanvisa resolved it (IANA name, "UTC", or the file's TZID). */
+  readonly name: string;
+  /**
+   * The instant of a wall time. RFC 5545 §3.3.5: a time that occurs twice (the autumn change)
+   * means its first occurrence; a time that does not exist (the spring gap) is read with the
+   * offset from before the gap.
+   */
+  toInstant(wall: WallTime): number;
+  /** The wall time of an instant. */
+  toWall(instant: number): WallTime;
+}
+
+export const UTC_ZONE: ZoneConverter = {
+  name: 'UTC',
+  toInstant: (wall) => wall,
+  toWall: (instant) => instant,
+};
+
+/**
+ * Wall/instant conversion driven by an offset function (offset in ms at an instant). The
+ * offsets come from the zone's data (Luxon/Intl or the file's VTIMEZONE); this only chooses
+ * between the candidates the way RFC 5545 asks.
+ */
+function converterFromOffsets(name: string, offsetAt: (instant: number) => number): ZoneConverter {
+  return {
+    name,
+    toWall: (instant) => instant + offsetAt(instant),
+    toInstant(wall) {
+      const before = offsetAt(wall - DAY);
+      const after = offsetAt(wall + DAY);
+      const first = wall - before;
+      const firstValid = offsetAt(first) === before;
+      if (before === after) {
+        if (firstValid) return first;
+      } else {
+        const second = wall - after;
+        const secondValid = offsetAt(second) === after;
+        if (firstValid && secondValid) return Math.min(first, second);
+        if (firstValid) return first;
+        if (secondValid) return second;
+        // In the gap: the offset from before the gap.
+        return first;
+      }
+      // A zone whose offset changes more than once within two days; fall back to a direct search.
+      const guess = wall - offsetAt(wall);
+      return wall - offsetAt(guess);
+    },
+  };
+}
+
+/**
+ * An IANA zone whose offsets come from Luxon (Intl), cached per UTC day: Intl lookups cost
+ * ~12 µs each, and a feed converts many instants on the same few days. A day whose offset
+ * differs at its two ends holds a transition, which is found to the minute by bisection.
+ */
+function ianaConverter(name: string): ZoneConverter {
+  const zone = IANAZone.create(name);
+  const days = new Map<number, { start: number; change: number; after: number }>();
+  const offsetAt = (instant: number): number => {
+    const day = Math.floor(instant / DAY);
+    let entry = days.get(day);
+    if (entry === undefined) {
+      const dayStart = day * DAY;
+      const start = zone.offset(dayStart) * MINUTE;
+      const after = zone.offset(dayStart + DAY - MINUTE) * MINUTE;
+      let change = dayStart + DAY;
+      if (start !== after) {
+        let low = dayStart;
+        let high = dayStart + DAY - MINUTE;
+        while (high - low > MINUTE) {
+          const mid = low + Math.floor((high - low) / 2 / MINUTE) * MINUTE;
+          if (zone.offset(mid) * MINUTE === start) low = mid;
+          else high = mid;
+        }
+        change = high;
+      }
+      entry = { start, change, after };
+      if (days.size > 20_000) days.clear();
+      days.set(day, entry);
+    }
+    return instant < entry.change ? entry.start : entry.after;
+  };
+  return converterFromOffsets(name, offsetAt);
+}
+
+const ianaCache = new Map<string, ZoneConverter>();
+
+/** The converter of an IANA zone (cached; offsets are pure zone data). */
+export function ianaZone(name: string): ZoneConverter {
+  let converter = ianaCache.get(name);
+  if (converter === undefined) {
+    converter = ianaConverter(name);
+    ianaCache.set(name, converter);
+  }
+  return converter;
+}
+
+/**
+ * A VTIMEZONE from the feed itself, read by ical.js (used when the TZID is no known zone name).
+ * The Timezone object is local to the feed: nothing is registered in ical.js' global service.
+ */
+export function vtimezoneZone(tzid: string, component: ICAL.Component): ZoneConverter {
+  const timezone = new ICAL.Timezone({ component, tzid });
+  return {
+    name: tzid,
+    toWall: (instant) => {
+      const local = ICAL.Time.fromJSDate(new Date(instant), true).convertToZone(timezone);
+      return wallFromTime(local);
+    },
+    toInstant: (wall) => {
+      const time = timeFromWall(wall, false);
+      time.zone = timezone;
+      return time.toUnixTime() * 1000;
+    },
+  };
+}
+
+/** Wall time of an ical.js Time's fields (its zone ignored). */
+export function wallFromTime(time: ICAL.Time): WallTime {
+  return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
+}
+
+/** A floating ical.js Time for a wall time (recurrence iteration runs on floating times). */
+export function timeFromWall(wall: WallTime, isDate: boolean): ICAL.Time {
+  const date = new Date(wall);
+  return ICAL.Time.fromData({
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: isDate ? 0 : date.getUTCHours(),
+    minute: isDate ? 0 : date.getUTCMinutes(),
+    second: isDate ? 0 : date.getUTCSeconds(),
+    isDate,
+  });
+}
+
+const IANA_SUFFIX = /([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/;
+
+/**
+ * Resolves the TZIDs of one feed. Order: an IANA name; a Windows name (Exchange, also quoted)
+ * through the CLDR mapping; the feed's own VTIMEZONE; an IANA name at the end of a vendor
+ * TZID ("/mozilla.org/…/Europe/Berlin"); otherwise the configured zone, with one warning per TZID.
+ */
+export class ZoneResolver {
+  private readonly cache = new Map<string, ZoneConverter>();
+  readonly fallback: ZoneConverter;
+  private readonly vtimezones: Map<string, ICAL.Component>;
+  private readonly warn: (message: string) => void;
+
+  constructor(timeZone: string, vtimezones: Map<string, ICAL.Component>, warn: (message: string) => void) {
+    this.fallback = ianaZone(timeZone);
+    this.vtimezones = vtimezones;
+    this.warn = warn;
+  }
+
+  /** The zone of a TZID parameter; undefined (floating) means the configured zone. */
+  resolve(tzid: string | undefined): ZoneConverter {
+    if (tzid === undefined || tzid === '') return this.fallback;
+    let zone = this.cache.get(tzid);
+    if (zone === undefined) {
+      zone = this.lookup(tzid);
+      this.cache.set(tzid, zone);
+    }
+    return zone;
+  }
+
+  private lookup(rawTzid: string): ZoneConverter {
+    const tzid = rawTzid.replace(/^"+|"+$/g, '').trim();
+    if (/^(utc|gmt|z|etc\/utc|etc\/gmt)$/i.test(tzid)) return UTC_ZONE;
+    if (IANAZone.isValidZone(tzid)) return ianaZone(tzid);
+    const windows = findIana(tzid)[0];
+    if (windows !== undefined && IANAZone.isValidZone(windows)) return ianaZone(windows);
+    const component = this.vtimezones.get(rawTzid) ?? this.vtimezones.get(tzid);
+    if (component !== undefined) return vtimezoneZone(tzid, component);
+    const suffix = IANA_SUFFIX.exec(tzid)?.[1];
+    if (suffix !== undefined && IANAZone.isValidZone(suffix)) return ianaZone(suffix);
+    this.warn(`unknown time zone "${tzid.slice(0, 80)}": read in ${this.fallback.name} instead`);
+    return this.fallback;
+  }
+}
+
+export const TIME = { MINUTE, HOUR, DAY } as const;

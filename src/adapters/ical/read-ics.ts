@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import ICAL from 'ical.js';
+import { type Occurrence, overlaps, type TimeSpan } from '../../domain/occurrence.js';
+import { DEFAULT_ICS_BUDGETS, FeedBudget, type IcsBudgets } from './ics-budget.js';
+import { IcsReadError } from './ics-errors.js';
+import { type EventRecord, type JCalComponent, readEventRecord } from './ics-event.js';
+import { makeOccurrence, type ReadContext } from './ics-occurrence.js';
+import { expandSeries } from './ics-series.js';
+import { type ComponentBlock, lineAt, splitFeed } from './ics-split.js';
+import { endOf, eventLength, zoneOf } from './ics-timing.js';
+import { TIME, ZoneResolver } from './ics-zones.js';
+
+export interface ReadIcsOptions {
+  /** Occurrences overlapping this span are returned. */
+  readonly window: TimeSpan;
+  /** The configured IANA zone: all-day events, floating times and unknown TZIDs are read in it. */
+  readonly timeZone: string;
+  readonly budgets?: Partial<IcsBudgets>;
+  /** The calendar owner's addresses (lower-case), to tell organised from invited events. */
+  readonly ownerAddresses?: readonly string[];
+}
+
+export interface IcsReadResult {
+  /** Occurrences overlapping the window, sorted by start (cancelled ones included, with status). */
+  readonly occurrences: Occurrence[];
+  /** Things the calendar's owner or IT may want to fix (an unknown TZID…); never event text. */
+  readonly warnings: string[];
+}
+
+/** Feed bytes parsed per ical.js call: ~10–20 ms of work between two yields. */
+const BATCH_CHARS = 256 * 1024;
+const BATCH_EVENTS = 500;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+function parseJCal(text: string): unknown {
+  return ICAL.parse(text) as unknown;
+}
+
+function roots(jcal: unknown): JCalComponent[] {
+  if (!Array.isArray(jcal)) return [];
+  if (typeof jcal[0] === 'string') return [jcal as JCalComponent];
+  return jcal.filter((item): item is JCalComponent => Array.isArray(item) && typeof item[0] === 'string');
+}
+
+function syntheticUid(record: EventRecord): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([record.dtstart?.wall, record.dtstart?.tzid, record.dtend?.wall, record.summary]))
+    .digest('hex');
+  return `hanvisa-no-uid-${hash.slice(0, 24)}`;
+}
+
+/**
+ * Reads an iCalendar feed into the occurrences overlapping `window` (DESIGN.md's records).
+ *
+ * How: the feed is cut into its VEVENT blocks without parsing (ics-split), the calendar part
+ * (VTIMEZONEs, X-WR-CALNAME) is parsed first, then the events in batches with ical.js,
+ * yielding to the event loop between batches. Single events outside the window are dropped as
+ * soon as they are read; recurring series and their RECURRENCE-ID exceptions are kept, grouped
+ * by UID, and expanded after the last batch. Memory therefore stays near the size of the text
+ * plus what is kept, and the event loop is never blocked for long.
+ *
+ * Invariants: every instant is UTC; all-day events span local midnight to local midnight in
+ * `timeZone`; a feed that cannot be read or is over a budget throws an IcsReadError (and yields
+ * nothing); messages and warnings never contain event text or the feed's address.
+ */
+export async function readIcs(text: string, options: ReadIcsOptions): Promise<IcsReadResult> {
+  const budget = new FeedBudget({ ...DEFAULT_ICS_BUDGETS, ...options.budgets });
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    if (!warnings.includes(message)) warnings.push(message);
+  };
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (!/^BEGIN:VCALENDAR[ \t]*\r?$/im.test(source)) {
+    throw new IcsReadError(
+      'format',
+      'not an iCalendar feed (no BEGIN:VCALENDAR); check that the address serves .ics',
+    );
+  }
+  const split = splitFeed(source);
+  budget.checkEventCount(split.events.length);
+
+  let calendarRoots: JCalComponent[];
+  try {
+    calendarRoots = roots(parseJCal(split.residue));
+  } catch (error) {
+    throw new IcsReadError('format', 'the calendar part of the feed is not valid iCalendar', {
+      cause: error,
+    });
+  }
+  const vtimezones = new Map<string, ICAL.Component>();
+  const owners = new Set((options.ownerAddresses ?? []).map((address) => address.toLowerCase()));
+  for (const root of calendarRoots) {
+    for (const property of root[1] ?? []) {
+      const value = typeof property[3] === 'string' ? property[3].trim().toLowerCase() : '';
+      if (property[0] === 'x-wr-calname' && EMAIL.test(value)) owners.add(value);
+    }
+    for (const component of root[2] ?? []) {
+      if (component[0] !== 'vtimezone') continue;
+      const tzid = component[1].find((property) => property[0] === 'tzid')?.[3];
+      if (typeof tzid === 'string') vtimezones.set(tzid, new ICAL.Component(component));
+    }
+  }
+
+  const occurrences: Occurrence[] = [];
+  const resolver = new ZoneResolver(options.timeZone, vtimezones, warn);
+  const context: ReadContext = {
+    window: options.window,
+    resolver,
+    budget,
+    owners,
+    warn,
+    emit: (occurrence) => occurrences.push(occurrence),
+  };
+  const masters: { uid: string; record: EventRecord; line: () => number }[] = [];
+  const exceptionsByUid = new Map<string, EventRecord[]>();
+  const orphanCandidates: { uid: string; record: EventRecord }[] = [];
+  // Wall-time bounds of the window with room for any zone's offset (±14 h) and DST.
+  const wallFrom = options.window.from - 2 * TIME.DAY;
+  const wallTo = options.window.to + 2 * TIME.DAY;
+
+  const readBatch = (blocks: readonly ComponentBlock[]) => {
+    const body = blocks.map((block) => source.slice(block.start, block.end)).join('\r\n');
+    let events: JCalComponent[];
+    try {
+      events = roots(parseJCal(`BEGIN:VCALENDAR\r\n${body}\r\nEND:VCALENDAR\r\n`))[0]?.[2] ?? [];
+    } catch {
+      throw new IcsReadError('format', `line ${firstBadLine(source, blocks)}: an event cannot be parsed`);
+    }
+    events.forEach((vevent, index) => {
+      const line = () => lineAt(source, blocks[index]?.start ?? 0);
+      const record = readEventRecord(vevent);
+      if (record.invalid !== null) {
+        throw new IcsReadError('format', `line ${line()}: an event has an invalid ${record.invalid} value`);
+      }
+      if (record.dtstart === null && record.recurrenceId === null) {
+        throw new IcsReadError('format', `line ${line()}: an event has no DTSTART`);
+      }
+      const uid = record.uid ?? syntheticUid(record);
+      if (record.recurrenceId !== null) {
+        let list = exceptionsByUid.get(uid);
+        if (list === undefined) {
+          list = [];
+          exceptionsByUid.set(uid, list);
+        }
+        list.push(record);
+        orphanCandidates.push({ uid, record });
+        return;
+      }
+      if (record.rrules.length > 0 || record.rdates.length > 0) {
+        masters.push({ uid, record, line });
+        return;
+      }
+      const start = record.dtstart;
+      if (start === null) return;
+      // Far outside the window by wall time alone: no zone lookup needed.
+      if (start.wall >= wallTo) return;
+      if (record.dtend !== null && record.dtend.wall < wallFrom && record.duration === null) return;
+      const zone = zoneOf(start, resolver);
+      const from = zone.toInstant(start.wall);
+      const length = eventLength(record, start, resolver);
+      if (length === null)
+        throw new IcsReadError('format', `line ${line()}: an event has an invalid DURATION`);
+      const to = endOf(start.wall, from, length, zone);
+      if (!overlaps({ start: from, end: to }, options.window)) return;
+      occurrences.push(makeOccurrence(context, uid, null, from, to, start.isDate, record, null));
+    });
+  };
+
+  let batch: ComponentBlock[] = [];
+  let batchChars = 0;
+  for (const block of split.events) {
+    batch.push(block);
+    batchChars += block.end - block.start;
+    if (batchChars >= BATCH_CHARS || batch.length >= BATCH_EVENTS) {
+      readBatch(batch);
+      batch = [];
+      batchChars = 0;
+      await budget.yieldNow();
+    }
+  }
+  if (batch.length > 0) readBatch(batch);
+
+  const expanded = new Set<string>();
+  for (const master of masters) {
+    const exceptions = expanded.has(master.uid) ? [] : (exceptionsByUid.get(master.uid) ?? []);
+    expanded.add(master.uid);
+    try {
+      await expandSeries(context, master.uid, master.record, master.record.dtstart!, exceptions);
+    } catch (error) {
+      if (error instanceof IcsReadError && error.kind === 'format') {
+        throw new IcsReadError('format', `line ${master.line()}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+    if (budget.shouldYield()) await budget.yieldNow();
+  }
+  // An instance whose series is not in the feed (an invitation to one occurrence) stands alone.
+  for (const { uid, record } of orphanCandidates) {
+    if (expanded.has(uid)) continue;
+    const rid = record.recurrenceId!;
+    const start = record.dtstart ?? rid;
+    const zone = zoneOf(start, resolver);
+    const from = zone.toInstant(start.wall);
+    const length = eventLength(record, start, resolver) ?? { nominalDays: start.isDate ? 1 : 0, exactMs: 0 };
+    const to = endOf(start.wall, from, length, zone);
+    if (!overlaps({ start: from, end: to }, options.window)) continue;
+    const ridInstant = zoneOf(rid, resolver).toInstant(rid.wall);
+    occurrences.push(makeOccurrence(context, uid, ridInstant, from, to, start.isDate, record, null));
+  }
+  occurrences.sort(
+    (a, b) => a.start - b.start || a.end - b.end || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0),
+  );
+  return { occurrences, warnings };
+}
+
+/** The line of the first block in a batch that ical.js cannot parse on its own. */
+function firstBadLine(source: string, blocks: readonly ComponentBlock[]): number {
+  for (const block of blocks) {
+    try {
+      parseJCal(`BEGIN:VCALENDAR\r\n${source.slice(block.start, block.end)}\r\nEND:VCALENDAR\r\n`);
+    } catch {
+      return lineAt(source, block.start);
+    }
+  }
+  return lineAt(source, blocks[0]?.start ?? 0);
+}

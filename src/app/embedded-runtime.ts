@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Instant } from '../domain/occurrence.js';
+import type { App } from './composition-root.js';
+import type { CalendarSyncResult } from './sync-calendar.js';
+import { type CycleSummary, summarise, syncCycle } from './sync-cycle.js';
+
+export interface EmbeddedRuntimeOptions {
+  readonly everyMs: number;
+  readonly signal: AbortSignal;
+  readonly clock: () => Instant;
+  /** Stop after this many cycles (tests, `start --cycles N`); unbounded when absent. */
+  readonly maxCycles?: number;
+  readonly onCycle: (results: readonly CalendarSyncResult[], summary: CycleSummary, now: Instant) => void;
+}
+
+/**
+ * The embedded runtime: one process, no Redis. A cycle over every calendar, then a pause of
+ * `everyMs`, until the signal stops it. A stop waits for the running cycle to finish (each
+ * calendar's plan is applied in one transaction, so stopping never leaves half a plan), then
+ * returns; the caller closes the app.
+ */
+export async function runEmbedded(app: App, options: EmbeddedRuntimeOptions): Promise<number> {
+  let cycles = 0;
+  while (!options.signal.aborted) {
+    const now = options.clock();
+    const results = await syncCycle(app.sync, app.config.calendars, { now });
+    cycles++;
+    options.onCycle(results, summarise(results), now);
+    if (options.maxCycles !== undefined && cycles >= options.maxCycles) break;
+    try {
+      await sleep(options.everyMs, undefined, { signal: options.signal });
+    } catch (error) {
+      if ((error as Error).name !== 'AbortError') throw error;
+    }
+  }
+  return cycles;
+}

@@ -1,0 +1,227 @@
+import { type DesiredEntries, desiredEntries } from '../domain/desired-entries.js';
+import { isTransient, PermanentError } from '../domain/errors.js';
+import type { Instant, Occurrence, TimeSpan } from '../domain/occurrence.js';
+import { type Plan, reconcile } from '../domain/reconcile.js';
+import type { ReferralEntry } from '../domain/referral-entry.js';
+import { syncWindow } from '../domain/sync-window.js';
+import type { HanvisaConfig } from './config/load-config.js';
+import type { CalendarRef, CalendarSource, FetchResult } from './ports/calendar-source.js';
+import type { ReferralSink } from './ports/referral-sink.js';
+import type { StateStore } from './ports/state-store.js';
+import { describeError } from './privacy.js';
+import { firstSeenKey, type RuleRunner } from './rule-hook.js';
+
+/** Everything a sync needs, wired once by the composition root. */
+export interface SyncDependencies {
+  readonly config: Pick<HanvisaConfig, 'timeZone' | 'window' | 'policy' | 'employees' | 'massDelete'>;
+  readonly sourceFor: (calendar: CalendarRef) => CalendarSource;
+  readonly sink: ReferralSink;
+  readonly state: StateStore;
+  readonly rules?: RuleRunner;
+}
+
+export type CalendarSyncStatus = 'synced' | 'unchanged' | 'failed' | 'refused';
+
+/** The outcome of one calendar's round; `error` names the calendar by id and says what to do. */
+export interface CalendarSyncResult {
+  readonly calendar: string;
+  readonly status: CalendarSyncStatus;
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly unchanged: number;
+  readonly findings: number;
+  readonly error: string | null;
+  /** Whether trying again may help (for the queue's retry decision). */
+  readonly transient: boolean;
+  readonly retryAfterMs: number | null;
+  /** The applied plan's changes, for the CLI to show what was referred. */
+  readonly changes: {
+    readonly created: readonly ReferralEntry[];
+    readonly updated: readonly ReferralEntry[];
+  };
+  readonly warnings: readonly string[];
+}
+
+export interface SyncOptions {
+  readonly now: Instant;
+  /** Apply a plan the mass-delete guard refused. */
+  readonly force?: boolean;
+}
+
+function emptyResult(calendar: string, status: CalendarSyncStatus): CalendarSyncResult {
+  return {
+    calendar,
+    status,
+    created: 0,
+    updated: 0,
+    deleted: 0,
+    unchanged: 0,
+    findings: 0,
+    error: null,
+    transient: false,
+    retryAfterMs: null,
+    changes: { created: [], updated: [] },
+    warnings: [],
+  };
+}
+
+/**
+ * Brings the register in step with one calendar: fetch, plan, apply, remember. A source that
+ * fails yields no plan (existing referrals stay, the cursor stays, the error is recorded and
+ * returned, never thrown: one bad calendar does not stop the others). The source's cursor is
+ * stored only after the plan was applied, so a crash in between repeats the round instead of
+ * losing it. Running the same round twice plans nothing the second time.
+ */
+export async function syncCalendar(
+  deps: SyncDependencies,
+  calendar: CalendarRef,
+  options: SyncOptions,
+): Promise<CalendarSyncResult> {
+  const { now } = options;
+  const previous = await deps.state.getSyncState(calendar.id);
+  const recordFailure = async (result: CalendarSyncResult) => {
+    await deps.state.putSyncState({
+      calendar: calendar.id,
+      cursor: previous?.cursor ?? null,
+      lastSyncAt: now,
+      lastSuccessAt: previous?.lastSuccessAt ?? null,
+      lastError: result.error,
+    });
+    return result;
+  };
+  try {
+    const employee = deps.config.employees.get(calendar.employee);
+    if (employee === undefined) {
+      throw new PermanentError(
+        `calendar ${calendar.id}: employee "${calendar.employee}" is not in the directory`,
+      );
+    }
+    const window = syncWindow(now, deps.config.timeZone, deps.config.window);
+    const fetched = await deps.sourceFor(calendar).fetch(calendar, window, previous?.cursor ?? null);
+    if (fetched.kind === 'unchanged') {
+      await deps.state.putSyncState({
+        calendar: calendar.id,
+        cursor: fetched.cursor ?? previous?.cursor ?? null,
+        lastSyncAt: now,
+        lastSuccessAt: now,
+        lastError: null,
+      });
+      return emptyResult(calendar.id, 'unchanged');
+    }
+    const owner = { employee: employee.id, extension: employee.extension, calendar: calendar.id };
+    const current = await deps.sink.list({ calendar: calendar.id });
+    const occurrences = fetched.kind === 'snapshot' ? fetched.occurrences : fetched.changed;
+    const desired = desiredEntries(occurrences, owner, deps.config.policy);
+    const plan = reconcile(
+      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current),
+      current,
+      {
+        calendar: calendar.id,
+        window,
+        now,
+        guard: deps.config.massDelete,
+        force: options.force === true || fetched.kind === 'delta',
+      },
+    );
+    if (plan.refused !== null) {
+      const share = Math.round(deps.config.massDelete.maxShare * 100);
+      return recordFailure({
+        ...counts(calendar.id, 'refused', plan),
+        error:
+          `calendar ${calendar.id}: mass-delete guard: the snapshot would delete ${plan.refused.deletes} of ` +
+          `${plan.refused.futureEntries} future referrals (more than ${share} %); nothing was changed. ` +
+          'If the calendar really was emptied, run "hanvisa sync --once --force".',
+      });
+    }
+    await deps.sink.apply(plan);
+    const findings = await recordObservations(deps, calendar, window, now, desired, occurrences);
+    await deps.state.putSyncState({
+      calendar: calendar.id,
+      cursor: fetched.cursor,
+      lastSyncAt: now,
+      lastSuccessAt: now,
+      lastError: null,
+    });
+    return {
+      ...counts(calendar.id, 'synced', plan),
+      findings,
+      changes: { created: plan.creates, updated: plan.updates },
+      warnings: fetched.warnings,
+    };
+  } catch (error) {
+    const message = describeError(error);
+    return recordFailure({
+      ...emptyResult(calendar.id, 'failed'),
+      error: message.includes(calendar.id) ? message : `calendar ${calendar.id}: ${message}`,
+      transient: isTransient(error),
+      retryAfterMs: (error as { retryAfterMs?: number | null }).retryAfterMs ?? null,
+    });
+  }
+}
+
+function counts(calendar: string, status: CalendarSyncStatus, plan: Plan): CalendarSyncResult {
+  return {
+    ...emptyResult(calendar, status),
+    created: plan.creates.length,
+    updated: plan.updates.length,
+    deleted: plan.deletes.length,
+    unchanged: plan.unchanged,
+  };
+}
+
+/**
+ * A delta round's desired state: the current entries, less those of removed occurrences and of
+ * occurrences the delta re-describes (matched by uid and recurrence id), plus what the changed
+ * occurrences call for now.
+ */
+function mergeDelta(
+  desired: DesiredEntries,
+  delta: Extract<FetchResult, { kind: 'delta' }>,
+  current: readonly ReferralEntry[],
+): ReferralEntry[] {
+  const restated = new Set(
+    delta.changed.map((occurrence) => instanceKey(occurrence.uid, occurrence.recurrenceId)),
+  );
+  const restatedSeries = new Set(
+    delta.changed.filter((item) => item.recurrenceId === null).map((item) => item.uid),
+  );
+  const kept = current.filter((entry) => {
+    const { uid, recurrenceId } = entry.sourceRef;
+    if (restated.has(instanceKey(uid, recurrenceId)) || (recurrenceId === null && restatedSeries.has(uid)))
+      return false;
+    return !delta.removed.some(
+      (removed) => removed.uid === uid && (removed.start === null || removed.start === entry.start),
+    );
+  });
+  return [...kept, ...desired.entries];
+}
+
+function instanceKey(uid: string, recurrenceId: string | null): string {
+  return `${uid}\u0000${recurrenceId ?? ''}`;
+}
+
+async function recordObservations(
+  deps: SyncDependencies,
+  calendar: CalendarRef,
+  window: TimeSpan,
+  now: Instant,
+  desired: DesiredEntries,
+  occurrences: readonly Occurrence[],
+): Promise<number> {
+  const keys = desired.coded.map((item) =>
+    firstSeenKey(calendar.id, item.occurrence.uid, item.occurrence.start, item.code),
+  );
+  const firstSeen = await deps.state.markSeen(keys, now);
+  if (deps.rules === undefined) return 0;
+  const findings = deps.rules({
+    calendar,
+    window,
+    now,
+    coded: desired.coded,
+    unknownCodes: desired.unknownCodes,
+    firstSeen,
+    occurrences,
+  });
+  return findings.length === 0 ? 0 : deps.state.addFindings(findings);
+}

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { DateTime } from 'luxon';
+import { type HanvisaConfig, loadConfig } from '../app/config/load-config.js';
+import { UsageError } from '../domain/errors.js';
+import type { Instant } from '../domain/occurrence.js';
+
+/** Where a command writes: injectable so tests can run commands in-process too. */
+export interface CommandIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  readonly stopSignal: AbortSignal;
+}
+
+/** Options every command understands. */
+export interface CommonOptions {
+  readonly config: string;
+  readonly json: boolean;
+  readonly now: string | undefined;
+}
+
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+/** One `hanvisa` command: its words, its options, and what it does. Returns the exit code. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: OptionSpec;
+  readonly allowPositionals: boolean;
+  run(context: CommandContext): Promise<number>;
+}
+
+export interface CommandContext {
+  readonly io: CommandIo;
+  readonly common: CommonOptions;
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+  readonly positionals: readonly string[];
+}
+
+export const DEFAULT_CONFIG = 'config/hanvisa.yaml';
+
+/** Loads the config the command names (`--config`, default config/hanvisa.yaml). */
+export function configFor(context: CommandContext): HanvisaConfig {
+  if (context.common.config === DEFAULT_CONFIG && !existsSync(DEFAULT_CONFIG)) {
+    throw new UsageError(`no ${DEFAULT_CONFIG} here: pass --config PATH`);
+  }
+  return loadConfig(context.common.config);
+}
+
+/**
+ * The clock of a command: `--now ISO` (a backfill or a test) or the real time. An ISO time
+ * without an offset is read in the configured zone.
+ */
+export function nowFor(context: CommandContext, timeZone: string): Instant {
+  const text = context.common.now;
+  if (text === undefined) return Date.now();
+  return parseInstant(text, timeZone, '--now');
+}
+
+/** Parses an ISO-8601 time or date; without an offset it is local time in `timeZone`. */
+export function parseInstant(text: string, timeZone: string, option: string): Instant {
+  const parsed = DateTime.fromISO(text, { zone: timeZone, setZone: false });
+  if (!parsed.isValid) {
+    throw new UsageError(
+      `${option}: "${text}" is not an ISO-8601 time (e.g. 2026-11-30T08:00 or 2026-11-30T07:00:00Z)`,
+    );
+  }
+  return parsed.toMillis();
+}
+
+/** ISO-8601 in UTC with `Z`, as every JSON output of hanvisa writes instants. */
+export function isoUtc(instant: Instant): string {
+  return new Date(instant).toISOString();
+}
+
+export function printJson(io: CommandIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}

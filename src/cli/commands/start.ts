@@ -1,0 +1,46 @@
+import { createApp } from '../../app/composition-root.js';
+import { runEmbedded } from '../../app/embedded-runtime.js';
+import { UsageError } from '../../domain/errors.js';
+import { type Command, configFor, nowFor } from '../command.js';
+import { renderCycle } from '../render-cycle.js';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'the long-running service (embedded; BullMQ workers when REDIS_URL is set)',
+  usage: 'start --config F [--json] [--cycles N]',
+  options: { cycles: { type: 'string' } },
+  allowPositionals: false,
+  async run(context) {
+    const config = configFor(context);
+    const cyclesText = context.values.cycles as string | undefined;
+    const maxCycles = cyclesText === undefined ? undefined : Number(cyclesText);
+    if (maxCycles !== undefined && !(Number.isInteger(maxCycles) && maxCycles > 0)) {
+      throw new UsageError('--cycles: a whole number above zero');
+    }
+    const offset = context.common.now === undefined ? 0 : nowFor(context, config.timeZone) - Date.now();
+    const app = createApp(config);
+    const { io } = context;
+    if (!context.common.json) {
+      io.stdout(
+        `hanvisa: embedded runtime, ${config.calendars.length} calendars, a cycle every ${config.raw.schedule.every}; Ctrl-C stops\n`,
+      );
+    }
+    try {
+      await runEmbedded(app, {
+        everyMs: config.scheduleEveryMs,
+        signal: io.stopSignal,
+        clock: () => Date.now() + offset,
+        ...(maxCycles === undefined ? {} : { maxCycles }),
+        onCycle(results, summary, now) {
+          if (context.common.json)
+            io.stdout(`${JSON.stringify({ at: new Date(now).toISOString(), ...summary })}\n`);
+          else io.stdout(renderCycle(results, summary, config.timeZone, now));
+        },
+      });
+      if (!context.common.json) io.stdout('hanvisa: stopped\n');
+      return 0;
+    } finally {
+      await app.close();
+    }
+  },
+};
