@@ -67,22 +67,20 @@ export function reconcile(
   const creates: ReferralEntry[] = [];
   const updates: ReferralEntry[] = [];
   const deletes: ReferralEntry[] = [];
-  const wanted = new Set<string>();
   let unchanged = 0;
+  // What is left in `owned` after this loop is what the calendar no longer wants.
   for (const entry of desired) {
-    wanted.add(entry.id);
     const existing = owned.get(entry.id);
     if (existing === undefined) {
       if (entry.end > now) creates.push(entry);
-    } else if (existing.end <= now || existing.contentHash === entry.contentHash) {
-      unchanged++;
-    } else {
-      updates.push(entry);
+      continue;
     }
+    owned.delete(entry.id);
+    if (existing.end <= now || existing.contentHash === entry.contentHash) unchanged++;
+    else updates.push(entry);
   }
   for (const entry of owned.values()) {
-    if (wanted.has(entry.id) || entry.end <= now) continue;
-    if (entry.start >= window.to || entry.end <= window.from) continue;
+    if (entry.end <= now || entry.start >= window.to || entry.end <= window.from) continue;
     deletes.push(entry);
   }
   const refused =

@@ -1,3 +1,4 @@
+import type { SubjectCode } from './parse-subject.js';
 /** How an employee's code refers the phone: `referred` diverts calls, `infoOnly` only shows the text. */
 export type ReferralMode = 'referred' | 'infoOnly';
 
@@ -32,6 +33,11 @@ export interface CodeTable {
   readonly notCodes: ReadonlySet<string>;
   readonly separatorModes: ReadonlyMap<string, ReferralMode>;
   readonly pattern: RegExp;
+  /**
+   * Answers already worked out, by raw token and separator. The results are immutable and the
+   * same for the same input, so this only saves work; it is bounded (see parseSubject).
+   */
+  readonly memo: Map<string, SubjectCode>;
 }
 
 /**
@@ -79,5 +85,6 @@ export function compileCodeTable(definitions: readonly CodeDefinition[], syntax:
     notCodes: new Set(syntax.notCodes.map(normaliseCodeKey)),
     separatorModes,
     pattern,
+    memo: new Map(),
   };
 }

@@ -27,9 +27,21 @@ export function parseSubject(subject: string, table: CodeTable): SubjectCode {
   const match = table.pattern.exec(subject.normalize('NFC'));
   if (match === null) return NONE;
   const token = match[1] as string;
+  const separator = match[2];
+  const memoKey = separator === undefined ? token : `${token}\u0000${separator}`;
+  const known = table.memo.get(memoKey);
+  if (known !== undefined) return known;
+  const result = classifyToken(token, separator, table);
+  if (table.memo.size < MEMO_LIMIT) table.memo.set(memoKey, result);
+  return result;
+}
+
+/** Tokens are few (a code table's worth, plus typos), so their answers are memoised per table, up to a bound. */
+const MEMO_LIMIT = 10_000;
+
+function classifyToken(token: string, separator: string | undefined, table: CodeTable): SubjectCode {
   const key = normaliseCodeKey(token);
   const definition = table.byKey.get(key);
-  const separator = match[2];
   if (definition !== undefined) {
     const mode = separator === undefined ? 'referred' : (table.separatorModes.get(separator) ?? 'referred');
     return { kind: 'code', definition, mode };

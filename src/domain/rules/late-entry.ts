@@ -74,7 +74,7 @@ export function assessLateEntry(
   const firstSeen = sightings.planned;
   if (previousSuccessAt !== null && firstSeen <= previousSuccessAt) return null;
   const day = days.dayOf(occurrence.start);
-  const deadline = day.deadline < occurrence.start ? day.deadline : occurrence.start;
+  const deadline = Math.min(day.deadline, occurrence.start);
   const { createdAt, modifiedAt } = occurrence;
   let enteredAt: Instant;
   let basis: EnteredAtBasis;
@@ -110,7 +110,13 @@ export function assessLateEntry(
   const late = enteredAt > deadline;
   const retroactive = enteredAt >= occurrence.start;
   const invited = occurrence.organizerIsSelf === false;
-  const kind: LateEntryKind | null = !late ? null : invited ? 'invited' : retroactive ? 'retroactive' : 'late';
+  const kind: LateEntryKind | null = !late
+    ? null
+    : invited
+      ? 'invited'
+      : retroactive
+        ? 'retroactive'
+        : 'late';
   return { enteredAt, deadline, basis, approximate, late, retroactive, invited, kind };
 }
 

@@ -54,7 +54,11 @@ export class LocalDays {
       }
     }
     const day = this.#compute(instant);
-    for (let index = Math.floor(day.start / UTC_DAY_MS); index <= Math.floor((day.end - 1) / UTC_DAY_MS); index++) {
+    for (
+      let index = Math.floor(day.start / UTC_DAY_MS);
+      index <= Math.floor((day.end - 1) / UTC_DAY_MS);
+      index++
+    ) {
       const list = this.#byUtcDay.get(index);
       if (list === undefined) this.#byUtcDay.set(index, [day]);
       else list.push(day);
