@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Instant } from '../domain/occurrence.js';
 import type { App } from './composition-root.js';
+import { type ScheduledReportsResult, sendDueReports } from './report-schedule.js';
 import type { CalendarSyncResult } from './sync-calendar.js';
 import { type CycleSummary, summarise, syncCycle } from './sync-cycle.js';
 
@@ -11,6 +12,8 @@ export interface EmbeddedRuntimeOptions {
   /** Stop after this many cycles (tests, `start --cycles N`); unbounded when absent. */
   readonly maxCycles?: number;
   readonly onCycle: (results: readonly CalendarSyncResult[], summary: CycleSummary, now: Instant) => void;
+  /** Called when scheduled reports were produced or retried, or failed (see `sendDueReports`). */
+  readonly onReports?: (result: ScheduledReportsResult, now: Instant) => void;
 }
 
 /**
@@ -26,6 +29,9 @@ export async function runEmbedded(app: App, options: EmbeddedRuntimeOptions): Pr
     const results = await syncCycle(app.sync, app.config.calendars, { now });
     cycles++;
     options.onCycle(results, summarise(results), now);
+    const reports = await sendDueReports(app.reports, now);
+    if (reports.slot !== null || reports.retried.length > 0 || reports.errors.length > 0)
+      options.onReports?.(reports, now);
     if (options.maxCycles !== undefined && cycles >= options.maxCycles) break;
     try {
       await sleep(options.everyMs, undefined, { signal: options.signal });

@@ -14,10 +14,15 @@ export interface RoundObservations {
   readonly firstSeen: ReadonlyMap<string, Instant>;
   /** Every occurrence of the round (for rules about uncoded time, such as missingCode). */
   readonly occurrences: readonly Occurrence[];
+  /** The calendar's last successful round before this one (null on its first): rules judge what is new since. */
+  readonly previousSuccessAt?: Instant | null;
 }
 
-/** Turns a round's observations into findings; the sync use case stores them once by key. */
-export type RuleRunner = (observations: RoundObservations) => Finding[];
+/**
+ * Turns a round's observations into findings; the sync use case stores them once by key.
+ * May be async: the runner records its own sightings in the state store before judging.
+ */
+export type RuleRunner = (observations: RoundObservations) => Finding[] | Promise<Finding[]>;
 
 /**
  * The key under which hanvisa remembers when it first saw a coded occurrence: calendar, event,

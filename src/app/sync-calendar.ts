@@ -135,7 +135,15 @@ export async function syncCalendar(
       });
     }
     await deps.sink.apply(plan);
-    const findings = await recordObservations(deps, calendar, window, now, desired, occurrences);
+    const findings = await recordObservations(
+      deps,
+      calendar,
+      window,
+      now,
+      desired,
+      occurrences,
+      previous?.lastSuccessAt ?? null,
+    );
     await deps.state.putSyncState({
       calendar: calendar.id,
       cursor: fetched.cursor,
@@ -208,13 +216,14 @@ async function recordObservations(
   now: Instant,
   desired: DesiredEntries,
   occurrences: readonly Occurrence[],
+  previousSuccessAt: Instant | null,
 ): Promise<number> {
   const keys = desired.coded.map((item) =>
     firstSeenKey(calendar.id, item.occurrence.uid, item.occurrence.start, item.code),
   );
   const firstSeen = await deps.state.markSeen(keys, now);
   if (deps.rules === undefined) return 0;
-  const findings = deps.rules({
+  const findings = await deps.rules({
     calendar,
     window,
     now,
@@ -222,6 +231,7 @@ async function recordObservations(
     unknownCodes: desired.unknownCodes,
     firstSeen,
     occurrences,
+    previousSuccessAt,
   });
   return findings.length === 0 ? 0 : deps.state.addFindings(findings);
 }

@@ -6,6 +6,7 @@ import { codesCheckCommand } from './commands/codes-check.js';
 import { icsExpandCommand } from './commands/ics-expand.js';
 import { configSchemaCommand, configValidateCommand } from './commands/config-validate.js';
 import { referralsCommand } from './commands/referrals.js';
+import { reportLateCommand } from './commands/report-late.js';
 import { startCommand } from './commands/start.js';
 import { syncCommand } from './commands/sync.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   icsExpandCommand,
   syncCommand,
   referralsCommand,
+  reportLateCommand,
   startCommand,
 ];
 

@@ -16,7 +16,10 @@ afterAll(async () => {
 stateStoreContract({
   name: 'redis',
   async create() {
-    const store = new RedisStateStore(new Redis(server.url), { prefix: `contract${++prefixes}`, ownsConnection: true });
+    const store = new RedisStateStore(new Redis(server.url), {
+      prefix: `contract${++prefixes}`,
+      ownsConnection: true,
+    });
     return { store, dispose: () => store.close() };
   },
 });

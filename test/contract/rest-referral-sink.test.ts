@@ -17,7 +17,10 @@ referralSinkContract({
       liveness: ok,
       readiness: ok,
       metrics: new HanvisaMetrics().registry,
-      register: { store: new SqliteReferralSink(db), auth: { token: 'contract-token', user: null, password: null } },
+      register: {
+        store: new SqliteReferralSink(db),
+        auth: { token: 'contract-token', user: null, password: null },
+      },
     });
     const sink = new RestReferralSink({ url: server.url, auth: { kind: 'bearer', token: 'contract-token' } });
     return {

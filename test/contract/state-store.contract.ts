@@ -71,7 +71,10 @@ export function stateStoreContract(factory: StateStoreFactory): void {
 
     it('keeps the first-seen time when two workers mark the same key at once', async () => {
       const store = await open();
-      const [one, two] = await Promise.all([store.markSeen(['k', 'j'], T0), store.markSeen(['j', 'k'], T0 + 1)]);
+      const [one, two] = await Promise.all([
+        store.markSeen(['k', 'j'], T0),
+        store.markSeen(['j', 'k'], T0 + 1),
+      ]);
       expect(one.get('k')).toBe(two.get('k'));
       expect(one.get('j')).toBe(two.get('j'));
       expect((await store.markSeen(['k', 'j'], T0 + 2)).get('k')).toBe(one.get('k'));

@@ -17,18 +17,21 @@ export const DEFAULT_ICS_BUDGETS: IcsBudgets = {
   recurrenceStepBudget: 1_000_000,
 };
 
-/** Recurrence steps between two yields to the event loop (~10–30 ms of ical.js work). */
-const STEPS_PER_YIELD = 20_000;
+/** Recurrence steps between two looks at the clock (~1–5 ms of ical.js work). */
+const STEPS_PER_CHECK = 256;
+/** The event loop gets a turn at least this often while a feed is read. */
+const SLICE_MS = 20;
 
 /**
  * The running cost of reading one feed. Spending steps past the budget throws an IcsReadError
- * of kind `budget`; `maybeYield` gives the event loop a turn often enough that a large feed
- * never blocks it for long.
+ * of kind `budget`; `shouldYield`/`yieldNow` give the event loop a turn every ~20 ms of work,
+ * so a large feed never blocks other calendars, timers or shutdown for long.
  */
 export class FeedBudget {
   readonly limits: IcsBudgets;
   private stepsLeft: number;
-  private stepsSinceYield = 0;
+  private stepsSinceCheck = 0;
+  private sliceStart = performance.now();
 
   constructor(limits: IcsBudgets) {
     this.limits = limits;
@@ -37,7 +40,7 @@ export class FeedBudget {
 
   /** Spends one recurrence step; throws when the feed's step budget is used up. */
   step(): void {
-    this.stepsSinceYield++;
+    this.stepsSinceCheck++;
     if (--this.stepsLeft < 0) {
       throw new IcsReadError(
         'budget',
@@ -50,15 +53,21 @@ export class FeedBudget {
     return this.limits.recurrenceStepBudget - this.stepsLeft;
   }
 
-  /** True when enough steps were spent since the last yield that the event loop should get a turn. */
-  shouldYield(): boolean {
-    return this.stepsSinceYield >= STEPS_PER_YIELD;
+  /**
+   * True when this slice of work has run long enough that the event loop should get a turn.
+   * `force` looks at the clock now; otherwise only every few hundred steps (the hot loop).
+   */
+  shouldYield(force = false): boolean {
+    if (!force && this.stepsSinceCheck < STEPS_PER_CHECK) return false;
+    this.stepsSinceCheck = 0;
+    return performance.now() - this.sliceStart >= SLICE_MS;
   }
 
-  /** Yields now (between parse batches). */
+  /** Gives the event loop a turn and starts a new slice. */
   async yieldNow(): Promise<void> {
-    this.stepsSinceYield = 0;
     await yieldToEventLoop();
+    this.stepsSinceCheck = 0;
+    this.sliceStart = performance.now();
   }
 
   checkEventCount(count: number): void {

@@ -33,6 +33,8 @@ export interface EventRecord {
   readonly private: boolean;
   readonly created: number | null;
   readonly lastModified: number | null;
+  /** SEQUENCE (0 when absent): which of two copies of an event is newer. */
+  readonly sequence: number;
   /** The organizer's address, lower-case, without "mailto:"; null when the event has none. */
   readonly organizer: string | null;
   readonly hasAttendees: boolean;
@@ -41,25 +43,42 @@ export interface EventRecord {
   readonly invalid: string | null;
 }
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})(Z)?)?$/;
+/** The number written in value[from, to), or -1 when it is not all digits. */
+function digits(value: string, from: number, to: number): number {
+  let result = 0;
+  for (let index = from; index < to; index++) {
+    const digit = value.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    result = result * 10 + digit;
+  }
+  return result;
+}
 
-/** Parses a jCal date or date-time string ("2026-03-29", "2026-03-29T08:00:00Z") into wall time. */
+/**
+ * Parses a jCal date or date-time string ("2026-03-29", "2026-03-29T08:00:00", with "Z" for
+ * UTC) into wall time. Hand-rolled (no RegExp, no Date parsing): it runs for every event of
+ * every feed.
+ */
 export function parseDateValue(value: unknown, tzid: string | undefined): DateValue | null {
   if (typeof value !== 'string') return null;
-  const match = DATE_TIME.exec(value);
-  if (match === null) return null;
-  const isDate = match[4] === undefined;
-  const wall = Date.UTC(
-    Number(match[1]),
-    Number(match[2]) - 1,
-    Number(match[3]),
-    isDate ? 0 : Number(match[4]),
-    isDate ? 0 : Number(match[5]),
-    isDate ? 0 : Number(match[6]),
-  );
-  if (Number.isNaN(wall)) return null;
-  const utc = match[7] === 'Z';
-  return { wall, isDate, utc, tzid: utc ? undefined : tzid };
+  const length = value.length;
+  if (length !== 10 && length !== 19 && length !== 20) return null;
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  const day = digits(value, 8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return null;
+  if (length === 10)
+    return { wall: Date.UTC(year, month - 1, day), isDate: true, utc: false, tzid: undefined };
+  if (value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return null;
+  const utc = length === 20;
+  if (utc && value.charCodeAt(19) !== 90) return null;
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
+  if (hour < 0 || hour > 24 || minute < 0 || minute > 59 || second < 0 || second > 60) return null;
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  return { wall, isDate: false, utc, tzid: utc ? undefined : tzid };
 }
 
 function tzidOf(params: Record<string, unknown>): string | undefined {
@@ -81,127 +100,183 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 }
 
+/** CREATED/LAST-MODIFIED are UTC (RFC 5545); a floating value is read as UTC. */
+function utcInstant(value: unknown): number | null {
+  return parseDateValue(value, undefined)?.wall ?? null;
+}
+
+function address(value: unknown): string | null {
+  if (value === null) return null;
+  const result = text(value)
+    .replace(/^mailto:/i, '')
+    .trim()
+    .toLowerCase();
+  return result === '' ? null : result;
+}
+
+/**
+ * One VEVENT read from its jCal in a single pass over its properties. A class (one hidden
+ * class for every event) with the rarely needed parts (CREATED, LAST-MODIFIED, ORGANIZER)
+ * read lazily: most events of a large feed are outside the window and only need their dates.
+ */
+const NONE: readonly never[] = Object.freeze([]);
+
+class ParsedEvent implements EventRecord {
+  uid: string | null = null;
+  dtstart: DateValue | null = null;
+  dtend: DateValue | null = null;
+  duration: string | null = null;
+  // Shared empty lists until the first value (most events have none).
+  rrules: Record<string, unknown>[] = NONE as unknown as Record<string, unknown>[];
+  rdates: JCalProperty[] = NONE as unknown as JCalProperty[];
+  exdates: JCalProperty[] = NONE as unknown as JCalProperty[];
+  recurrenceId: DateValue | null = null;
+  thisAndFuture = false;
+  status: OccurrenceStatus = 'confirmed';
+  showAs: ShowAs = 'busy';
+  private = false;
+  sequence = 0;
+  hasAttendees = false;
+  summary = '';
+  invalid: string | null = null;
+  private createdText: unknown = null;
+  private lastModifiedText: unknown = null;
+  private organizerText: unknown = null;
+
+  constructor(properties: readonly JCalProperty[]) {
+    let transp: string | null = null;
+    let busyStatus: ShowAs | null = null;
+    for (const property of properties) {
+      switch (property[0]) {
+        case 'uid':
+          this.uid = text(property[3]);
+          break;
+        case 'dtstart':
+          this.dtstart = this.readDate(property);
+          break;
+        case 'dtend':
+          this.dtend = this.readDate(property);
+          break;
+        case 'duration':
+          this.duration = text(property[3]);
+          break;
+        case 'rrule':
+          if (property[3] !== null && typeof property[3] === 'object') {
+            this.rrules = [...this.rrules, property[3] as Record<string, unknown>];
+          }
+          break;
+        case 'rdate':
+          this.rdates = [...this.rdates, property];
+          break;
+        case 'exdate':
+          this.exdates = [...this.exdates, property];
+          break;
+        case 'recurrence-id':
+          this.recurrenceId = this.readDate(property);
+          this.thisAndFuture = text(property[1].range).toUpperCase() === 'THISANDFUTURE';
+          break;
+        case 'status': {
+          const value = text(property[3]).toUpperCase();
+          this.status =
+            value === 'CANCELLED' ? 'cancelled' : value === 'TENTATIVE' ? 'tentative' : 'confirmed';
+          break;
+        }
+        case 'transp':
+          transp = text(property[3]).toUpperCase();
+          break;
+        case 'x-microsoft-cdo-busystatus':
+          busyStatus = BUSY_STATUS[text(property[3]).toUpperCase()] ?? null;
+          break;
+        case 'class': {
+          const value = text(property[3]).toUpperCase();
+          this.private = value === 'PRIVATE' || value === 'CONFIDENTIAL';
+          break;
+        }
+        case 'x-microsoft-cdo-sensitivity':
+          // Outlook: 0 normal, 1 personal, 2 private, 3 confidential.
+          if (text(property[3]) === '2' || text(property[3]) === '3') this.private = true;
+          break;
+        case 'sequence':
+          this.sequence = Number(property[3]) || 0;
+          break;
+        case 'created':
+          this.createdText = property[3];
+          break;
+        case 'last-modified':
+          this.lastModifiedText = property[3];
+          break;
+        case 'organizer':
+          this.organizerText = property[3];
+          break;
+        case 'attendee':
+          this.hasAttendees = true;
+          break;
+        case 'summary':
+          this.summary = text(property[3]);
+          break;
+      }
+    }
+    this.showAs =
+      busyStatus ?? (transp === 'TRANSPARENT' ? 'free' : this.status === 'tentative' ? 'tentative' : 'busy');
+  }
+
+  private readDate(property: JCalProperty): DateValue | null {
+    const value = parseDateValue(property[3], tzidOf(property[1]));
+    if (value === null && this.invalid === null) this.invalid = property[0].toUpperCase();
+    return value;
+  }
+
+  get created(): number | null {
+    return utcInstant(this.createdText);
+  }
+
+  get lastModified(): number | null {
+    return utcInstant(this.lastModifiedText);
+  }
+
+  get organizer(): string | null {
+    return address(this.organizerText);
+  }
+}
+
 /** Reads one VEVENT's jCal into an EventRecord. */
 export function readEventRecord(vevent: JCalComponent): EventRecord {
-  let uid: string | null = null;
-  let dtstart: DateValue | null = null;
-  let dtend: DateValue | null = null;
-  let duration: string | null = null;
-  const rrules: Record<string, unknown>[] = [];
-  const rdates: JCalProperty[] = [];
-  const exdates: JCalProperty[] = [];
-  let recurrenceId: DateValue | null = null;
-  let thisAndFuture = false;
-  let status: OccurrenceStatus = 'confirmed';
-  let transp: string | null = null;
-  let busyStatus: ShowAs | null = null;
-  let isPrivate = false;
-  let created: number | null = null;
-  let lastModified: number | null = null;
-  let organizer: string | null = null;
-  let hasAttendees = false;
-  let summary = '';
-  let invalid: string | null = null;
-  const readDate = (property: JCalProperty): DateValue | null => {
-    const value = parseDateValue(property[3], tzidOf(property[1]));
-    if (value === null && invalid === null) invalid = property[0].toUpperCase();
-    return value;
-  };
-  const readInstant = (property: JCalProperty): number | null => {
-    const value = parseDateValue(property[3], undefined);
-    // CREATED/LAST-MODIFIED/DTSTAMP must be UTC (RFC 5545); a floating value is read as UTC.
-    return value === null ? null : value.wall;
-  };
+  return new ParsedEvent(vevent[1]);
+}
+
+/** What tells two copies of an event apart. */
+export interface Versioned {
+  readonly sequence: number;
+  readonly lastModified: number | null;
+}
+
+/**
+ * A copy of a string that does not share memory with the text it was cut from. V8 keeps a
+ * substring as a slice of its parent, so one retained UID would keep a whole parse batch alive.
+ */
+export function detach(value: string): string {
+  return value.length < 13 ? value : (JSON.parse(JSON.stringify(value)) as string);
+}
+
+/** True for the jCal of a series (RRULE/RDATE) or an exception (RECURRENCE-ID): kept until the end. */
+export function isKeptUntilTheEnd(vevent: JCalComponent): boolean {
   for (const property of vevent[1]) {
-    switch (property[0]) {
-      case 'uid':
-        uid = text(property[3]);
-        break;
-      case 'dtstart':
-        dtstart = readDate(property);
-        break;
-      case 'dtend':
-        dtend = readDate(property);
-        break;
-      case 'duration':
-        duration = text(property[3]);
-        break;
-      case 'rrule':
-        if (property[3] !== null && typeof property[3] === 'object')
-          rrules.push(property[3] as Record<string, unknown>);
-        break;
-      case 'rdate':
-        rdates.push(property);
-        break;
-      case 'exdate':
-        exdates.push(property);
-        break;
-      case 'recurrence-id':
-        recurrenceId = readDate(property);
-        thisAndFuture = text(property[1].range).toUpperCase() === 'THISANDFUTURE';
-        break;
-      case 'status': {
-        const value = text(property[3]).toUpperCase();
-        status = value === 'CANCELLED' ? 'cancelled' : value === 'TENTATIVE' ? 'tentative' : 'confirmed';
-        break;
-      }
-      case 'transp':
-        transp = text(property[3]).toUpperCase();
-        break;
-      case 'x-microsoft-cdo-busystatus':
-        busyStatus = BUSY_STATUS[text(property[3]).toUpperCase()] ?? null;
-        break;
-      case 'class': {
-        const value = text(property[3]).toUpperCase();
-        isPrivate = value === 'PRIVATE' || value === 'CONFIDENTIAL';
-        break;
-      }
-      case 'x-microsoft-cdo-sensitivity':
-        // Outlook: 0 normal, 1 personal, 2 private, 3 confidential.
-        if (text(property[3]) === '2' || text(property[3]) === '3') isPrivate = true;
-        break;
-      case 'created':
-        created = readInstant(property);
-        break;
-      case 'last-modified':
-        lastModified = readInstant(property);
-        break;
-      case 'organizer':
-        organizer = text(property[3])
-          .replace(/^mailto:/i, '')
-          .trim()
-          .toLowerCase();
-        break;
-      case 'attendee':
-        hasAttendees = true;
-        break;
-      case 'summary':
-        summary = text(property[3]);
-        break;
-    }
+    const name = property[0];
+    if (name === 'rrule' || name === 'rdate' || name === 'recurrence-id') return true;
   }
-  const showAs: ShowAs =
-    busyStatus ?? (transp === 'TRANSPARENT' ? 'free' : status === 'tentative' ? 'tentative' : 'busy');
-  return {
-    uid,
-    dtstart,
-    dtend,
-    duration,
-    rrules,
-    rdates,
-    exdates,
-    recurrenceId,
-    thisAndFuture,
-    status,
-    showAs,
-    private: isPrivate,
-    created,
-    lastModified,
-    organizer: organizer === '' ? null : organizer,
-    hasAttendees,
-    summary,
-    invalid,
-  };
+  return false;
+}
+
+/**
+ * True when `candidate` supersedes `current` for the same UID (and RECURRENCE-ID): a higher
+ * SEQUENCE, then a later LAST-MODIFIED, then the later one in the feed (feeds that repeat an
+ * event after editing it).
+ */
+export function supersedes(candidate: Versioned, current: Versioned): boolean {
+  if (candidate.sequence !== current.sequence) return candidate.sequence > current.sequence;
+  const candidateModified = candidate.lastModified ?? 0;
+  const currentModified = current.lastModified ?? 0;
+  return candidateModified >= currentModified;
 }
 
 /**

@@ -14,7 +14,12 @@ export interface ConditionalHeaders {
 
 export type FeedResponse =
   | { readonly kind: 'notModified' }
-  | { readonly kind: 'body'; readonly body: string; readonly etag: string | null; readonly lastModified: string | null };
+  | {
+      readonly kind: 'body';
+      readonly body: string;
+      readonly etag: string | null;
+      readonly lastModified: string | null;
+    };
 
 /** Fetches one feed URL. The ICS source takes any function of this shape (tests inject fakes). */
 export type FeedFetcher = (url: string, conditional: ConditionalHeaders) => Promise<FeedResponse>;
@@ -56,20 +61,31 @@ function toUrl(address: string, base?: URL): URL {
     throw new PermanentError('the feed address is not a valid URL; check the ics entry in the config');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new PermanentError('the feed (or a redirect) uses a scheme other than https/http/webcal, which is refused');
+    throw new PermanentError(
+      'the feed (or a redirect) uses a scheme other than https/http/webcal, which is refused',
+    );
   }
   return url;
 }
 
 function networkError(error: NodeJS.ErrnoException): Error {
-  if (error instanceof PrivateAddressError || error instanceof PermanentError || error instanceof TransientError) {
+  if (
+    error instanceof PrivateAddressError ||
+    error instanceof PermanentError ||
+    error instanceof TransientError
+  ) {
     return error;
   }
   const code = error.code ?? 'network error';
   if (code === 'ENOTFOUND') {
     return new PermanentError('the feed host name does not resolve (ENOTFOUND); check the feed address');
   }
-  if (code === 'CERT_HAS_EXPIRED' || code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SELF_SIGNED')) {
+  if (
+    code === 'CERT_HAS_EXPIRED' ||
+    code.startsWith('ERR_TLS') ||
+    code.includes('CERT') ||
+    code.includes('SELF_SIGNED')
+  ) {
     return new PermanentError(`the feed host's TLS certificate is not valid (${code})`);
   }
   return new TransientError(`cannot reach the feed host (${code}); will try again`);
@@ -104,7 +120,8 @@ export async function fetchFeed(
       if (REDIRECTS.has(hop.status)) {
         hop.response.resume();
         const location = hop.headers.location;
-        if (location === undefined) throw new PermanentError(`the feed answered HTTP ${hop.status} without a Location`);
+        if (location === undefined)
+          throw new PermanentError(`the feed answered HTTP ${hop.status} without a Location`);
         if (redirects >= options.maxRedirects) {
           throw new PermanentError(
             `the feed redirects more than ${options.maxRedirects} times (ics.maxRedirects); check the feed address`,
@@ -123,7 +140,8 @@ export async function fetchFeed(
           kind: 'body',
           body,
           etag: typeof hop.headers.etag === 'string' ? hop.headers.etag : null,
-          lastModified: typeof hop.headers['last-modified'] === 'string' ? hop.headers['last-modified'] : null,
+          lastModified:
+            typeof hop.headers['last-modified'] === 'string' ? hop.headers['last-modified'] : null,
         };
       }
       hop.response.resume();
@@ -138,7 +156,9 @@ export async function fetchFeed(
     }
   } catch (error) {
     if (deadline.signal.aborted && !(error instanceof PermanentError)) {
-      throw new TransientError(`the feed did not answer within ${options.timeoutMs} ms (ics.timeoutMs); will try again`);
+      throw new TransientError(
+        `the feed did not answer within ${options.timeoutMs} ms (ics.timeoutMs); will try again`,
+      );
     }
     throw error;
   } finally {
@@ -156,7 +176,8 @@ function request(
 ): Promise<HopResult> {
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const privateAllowed = allowed.has(host);
-  if (!privateAllowed && isIP(host) !== 0 && isBlockedAddress(host)) return Promise.reject(new PrivateAddressError());
+  if (!privateAllowed && isIP(host) !== 0 && isBlockedAddress(host))
+    return Promise.reject(new PrivateAddressError());
   const headers: Record<string, string> = {
     accept: 'text/calendar, */*;q=0.5',
     'accept-encoding': 'gzip, deflate',
@@ -182,7 +203,11 @@ function request(
   });
 }
 
-async function readBody(response: http.IncomingMessage, options: FeedHttpOptions, signal: AbortSignal): Promise<string> {
+async function readBody(
+  response: http.IncomingMessage,
+  options: FeedHttpOptions,
+  signal: AbortSignal,
+): Promise<string> {
   const declared = Number(response.headers['content-length']);
   if (Number.isFinite(declared) && declared > options.maxBytes) {
     response.destroy();

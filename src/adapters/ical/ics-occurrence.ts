@@ -1,6 +1,6 @@
 import type { Occurrence, TimeSpan } from '../../domain/occurrence.js';
 import type { FeedBudget } from './ics-budget.js';
-import { type EventRecord, organizerIsSelf } from './ics-event.js';
+import { detach, type EventRecord, organizerIsSelf } from './ics-event.js';
 import type { ZoneResolver } from './ics-zones.js';
 
 /** What reading one feed shares between its events. */
@@ -29,7 +29,7 @@ export function makeOccurrence(
   master: EventRecord | null,
 ): Occurrence {
   return {
-    uid,
+    uid: detach(uid),
     recurrenceId: recurrenceId === null ? null : new Date(recurrenceId).toISOString(),
     start,
     end,
@@ -43,6 +43,6 @@ export function makeOccurrence(
       master !== null && props.organizer === null ? master : props,
       context.owners,
     ),
-    subject: props.summary !== '' || master === null ? props.summary : master.summary,
+    subject: detach(props.summary !== '' || master === null ? props.summary : master.summary),
   };
 }

@@ -3,7 +3,7 @@ import { overlaps } from '../../domain/occurrence.js';
 import { IcsReadError } from './ics-errors.js';
 import { type DateValue, type EventRecord, type JCalProperty, parseDateValue } from './ics-event.js';
 import { makeOccurrence, type ReadContext } from './ics-occurrence.js';
-import { type EventLength, endOf, eventLength, instantOf, maxLengthMs, zoneOf } from './ics-timing.js';
+import { type EventLength, endOf, eventLength, instantOf, zoneOf } from './ics-timing.js';
 import { TIME, timeFromWall, type WallTime, wallFromTime, type ZoneConverter } from './ics-zones.js';
 
 interface Instance {
@@ -32,15 +32,23 @@ const JUMPABLE_PARTS = new Set([
   'BYSETPOS',
 ]);
 
+/** Slack for the difference between wall-time and instant arithmetic around a DST change. */
+const SLACK = 3 * TIME.HOUR;
+
 /**
  * Where iteration may start instead of DTSTART. ical.js always iterates from DTSTART, so a
  * daily series from 1601 costs 155,000 steps before it reaches this year. For SECONDLY to
  * WEEKLY rules without COUNT, the set of instances is the same when the start moves by whole
  * periods (INTERVAL × unit, WKST alignment included), so the start jumps to just before the
- * window. The skipped start itself would be reported as an instance by ical.js, so the jump
- * lands far enough back that it ends before the window.
+ * window. ical.js reports the start itself as an instance even when the rule would not, so
+ * the jump lands at least one period plus the event's length before the window.
  */
-function jumpStart(recur: ICAL.Recur, startWall: WallTime, fromWall: WallTime, lengthMs: number): WallTime {
+function jumpStart(
+  recur: ICAL.Recur,
+  startWall: WallTime,
+  windowFromWall: WallTime,
+  lengthMs: number,
+): WallTime {
   if (recur.count) return startWall;
   const unit = PERIOD_MS[recur.freq];
   if (unit === undefined) return startWall;
@@ -48,7 +56,7 @@ function jumpStart(recur: ICAL.Recur, startWall: WallTime, fromWall: WallTime, l
     if (!JUMPABLE_PARTS.has(part)) return startWall;
   }
   const period = unit * (recur.interval || 1);
-  const periods = Math.floor((fromWall - lengthMs - TIME.DAY - startWall) / period) - 1;
+  const periods = Math.floor((windowFromWall - lengthMs - SLACK - startWall) / period) - 1;
   return periods > 0 ? startWall + periods * period : startWall;
 }
 
@@ -73,8 +81,8 @@ async function runRule(
   add: (instance: Instance) => void,
 ): Promise<void> {
   const { budget, window } = context;
-  const fromWall = zone.toWall(window.from) - TIME.DAY;
-  const toWall = zone.toWall(window.to) + TIME.DAY;
+  const fromWall = zone.toWall(window.from);
+  const toWall = zone.toWall(window.to) + SLACK;
   let recur: ICAL.Recur;
   try {
     recur = ICAL.Recur.fromData({ ...ruleData, until: undefined });
@@ -117,7 +125,7 @@ async function runRule(
     if (time === null) break;
     const wall = wallFromTime(time);
     if (wall >= toWall) break;
-    if (wall + lengthMs >= fromWall) add({ wall, instant: zone.toInstant(wall), end: null });
+    if (wall + lengthMs + SLACK > fromWall) add({ wall, instant: zone.toInstant(wall), end: null });
     if (budget.shouldYield()) await budget.yieldNow();
   }
 }
@@ -173,17 +181,23 @@ export async function expandSeries(
 ): Promise<void> {
   const { resolver, window, budget } = context;
   const zone = zoneOf(start, resolver);
-  const startInstant = zone.toInstant(start.wall);
   const length = eventLength(master, start, resolver);
   if (length === null) throw new IcsReadError('format', 'a recurring event has an invalid DURATION');
-  const lengthMs = maxLengthMs(length);
-  const earliest = window.from - lengthMs;
+  const lengthMs = length.nominalDays * TIME.DAY + length.exactMs;
+  const earliest = window.from - lengthMs - SLACK;
   const instances = new Map<number, Instance>();
+  // Instances an EXDATE or an exception may still remove do not count against the cap yet.
+  const removable =
+    exceptions.length + master.exdates.reduce((sum, property) => sum + property.length - 3, 0);
   const add = (instance: Instance) => {
-    if (instance.instant >= earliest && instance.instant < window.to)
-      instances.set(instance.instant, instance);
+    if (instance.instant < earliest || instance.instant >= window.to) return;
+    instances.set(instance.instant, instance);
+    if (instances.size > removable) budget.checkSeriesOccurrences(instances.size - removable);
   };
-  add({ wall: start.wall, instant: startInstant, end: null });
+  // DTSTART is always an instance; far from the window (by wall time) it needs no conversion.
+  if (start.wall + lengthMs + TIME.DAY > window.from && start.wall - TIME.DAY < window.to) {
+    add({ wall: start.wall, instant: zone.toInstant(start.wall), end: null });
+  }
   for (const rule of master.rrules) await runRule(context, rule, start, zone, lengthMs, add);
   for (const property of master.rdates)
     for (const instance of rdateInstances(context, property, zone)) add(instance);

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { TimeSpan } from '../../domain/occurrence.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type {
+  CalendarRef,
+  CalendarSource,
+  FetchResult,
+  SourceCursor,
+} from '../../app/ports/calendar-source.js';
 import { HanvisaError, PermanentError, TransientError } from '../../domain/errors.js';
-import { IcsReadError } from './ics-errors.js';
-import type { CalendarRef, CalendarSource, FetchResult, SourceCursor } from '../../app/ports/calendar-source.js';
+import type { TimeSpan } from '../../domain/occurrence.js';
 import type { IcsBudgets } from './ics-budget.js';
+import { IcsReadError } from './ics-errors.js';
 import { type FeedFetcher, type FeedHttpOptions, fetchFeed, isFeedUrl } from './ics-http.js';
 import { readIcs } from './read-ics.js';
 
@@ -38,8 +44,16 @@ function windowKey(window: TimeSpan, timeZone: string): string {
   return `${READER_VERSION}|${window.from}|${window.to}|${timeZone}`;
 }
 
-function sha256(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
+const HASH_SLICE = 1 << 20;
+
+/** The body's SHA-256, hashed in slices with a yield between them (a 25 MB file is ~100 ms of hashing). */
+async function sha256(body: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < body.length; offset += HASH_SLICE) {
+    hash.update(body.slice(offset, offset + HASH_SLICE));
+    if (offset + HASH_SLICE < body.length) await yieldToEventLoop();
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -84,7 +98,7 @@ export function createIcsSource(options: IcsSourceOptions): CalendarSource {
         } else {
           body = await readFeedFile(calendar.address);
         }
-        next.bodyHash = sha256(body);
+        next.bodyHash = await sha256(body);
         if (sameWindow && cursor?.bodyHash === next.bodyHash) return { kind: 'unchanged', cursor: next };
         const result = await readIcs(body, {
           window,
@@ -117,9 +131,14 @@ async function readFeedFile(file: string): Promise<string> {
 function withCalendar(label: string, error: unknown): Error {
   if (error instanceof HanvisaError && error.message.startsWith(`${label}:`)) return error;
   if (error instanceof TransientError) {
-    return new TransientError(`${label}: ${error.message}`, { cause: error, retryAfterMs: error.retryAfterMs });
+    return new TransientError(`${label}: ${error.message}`, {
+      cause: error,
+      retryAfterMs: error.retryAfterMs,
+    });
   }
-  if (error instanceof IcsReadError) return new IcsReadError(error.kind, `${label}: ${error.message}`, { cause: error });
-  if (error instanceof HanvisaError) return new PermanentError(`${label}: ${error.message}`, { cause: error });
+  if (error instanceof IcsReadError)
+    return new IcsReadError(error.kind, `${label}: ${error.message}`, { cause: error });
+  if (error instanceof HanvisaError)
+    return new PermanentError(`${label}: ${error.message}`, { cause: error });
   return new PermanentError(`${label}: the feed cannot be read (unexpected error)`, { cause: error });
 }

@@ -151,7 +151,19 @@ export function timeFromWall(wall: WallTime, isDate: boolean): ICAL.Time {
   });
 }
 
-const IANA_SUFFIX = /([A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/;
+const validZones = new Map<string, boolean>();
+
+/** Luxon's check builds an Intl.DateTimeFormat (~1 ms); names are checked once per process. */
+function isValidZone(name: string): boolean {
+  let valid = validZones.get(name);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name);
+    if (validZones.size < 1_000) validZones.set(name, valid);
+  }
+  return valid;
+}
+
+const IANA_NAME = /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/;
 
 /**
  * Resolves the TZIDs of one feed. Order: an IANA name; a Windows name (Exchange, also quoted)
@@ -184,13 +196,16 @@ export class ZoneResolver {
   private lookup(rawTzid: string): ZoneConverter {
     const tzid = rawTzid.replace(/^"+|"+$/g, '').trim();
     if (/^(utc|gmt|z|etc\/utc|etc\/gmt)$/i.test(tzid)) return UTC_ZONE;
-    if (IANAZone.isValidZone(tzid)) return ianaZone(tzid);
+    if (isValidZone(tzid)) return ianaZone(tzid);
     const windows = findIana(tzid)[0];
-    if (windows !== undefined && IANAZone.isValidZone(windows)) return ianaZone(windows);
+    if (windows !== undefined && isValidZone(windows)) return ianaZone(windows);
     const component = this.vtimezones.get(rawTzid) ?? this.vtimezones.get(tzid);
     if (component !== undefined) return vtimezoneZone(tzid, component);
-    const suffix = IANA_SUFFIX.exec(tzid)?.[1];
-    if (suffix !== undefined && IANAZone.isValidZone(suffix)) return ianaZone(suffix);
+    const segments = tzid.split('/');
+    for (const count of [3, 2]) {
+      const suffix = segments.slice(-count).join('/');
+      if (segments.length > count && IANA_NAME.test(suffix) && isValidZone(suffix)) return ianaZone(suffix);
+    }
     this.warn(`unknown time zone "${tzid.slice(0, 80)}": read in ${this.fallback.name} instead`);
     return this.fallback;
   }

@@ -46,10 +46,13 @@ function v6Groups(address: string): number[] | null {
   const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
   const missing = 8 - headGroups.length - tailGroups.length;
   if (tail === undefined ? missing !== 0 : missing < 0) return null;
-  const groups = [...headGroups, ...new Array<string>(tail === undefined ? 0 : missing).fill('0'), ...tailGroups].map(
-    (group) => Number.parseInt(group, 16),
-  );
-  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
+  const groups = [
+    ...headGroups,
+    ...new Array<string>(tail === undefined ? 0 : missing).fill('0'),
+    ...tailGroups,
+  ].map((group) => Number.parseInt(group, 16));
+  return groups.length === 8 &&
+    groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff)
     ? groups
     : null;
 }
@@ -78,7 +81,8 @@ export function isBlockedAddress(address: string): boolean {
     // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), :: and ::1.
     return g5 === 0 && g6 === 0 ? true : blockedV4(embedded);
   }
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return blockedV4(embedded);
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0)
+    return blockedV4(embedded);
   if (g0 === 0x2002) return blockedV4(`${g1 >> 8}.${g1 & 0xff}.${g2 >> 8}.${g2 & 0xff}`);
   if ((g0 & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
   if ((g0 & 0xffc0) === 0xfe80) return true; // link-local fe80::/10

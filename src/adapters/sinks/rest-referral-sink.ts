@@ -64,15 +64,24 @@ export class RestReferralSink implements ReferralSink {
       const value = query[key];
       if (value !== undefined) params.set(key, value);
     }
-    const response = await this.#request('GET', params.size > 0 ? `?${params}` : '', 'list entries', undefined, []);
+    const response = await this.#request(
+      'GET',
+      params.size > 0 ? `?${params}` : '',
+      'list entries',
+      undefined,
+      [],
+    );
     const body = (await response.json()) as { entries?: (ReferralEntry & { version?: number })[] };
-    if (!Array.isArray(body.entries)) throw new PermanentError(`${WHERE}: the list answer has no "entries" array`);
+    if (!Array.isArray(body.entries))
+      throw new PermanentError(`${WHERE}: the list answer has no "entries" array`);
     return body.entries.map(({ version: _version, ...entry }) => entry);
   }
 
   async apply(plan: Plan): Promise<void> {
     if (plan.refused !== null) {
-      throw new PermanentError(`calendar ${plan.calendar}: refusing to apply a plan the mass-delete guard stopped`);
+      throw new PermanentError(
+        `calendar ${plan.calendar}: refusing to apply a plan the mass-delete guard stopped`,
+      );
     }
     const tasks: (() => Promise<void>)[] = [
       ...[...plan.creates, ...plan.updates].map((entry) => () => this.#put(entry)),
@@ -96,12 +105,24 @@ export class RestReferralSink implements ReferralSink {
   async close(): Promise<void> {}
 
   async #put(entry: ReferralEntry): Promise<void> {
-    const response = await this.#request('PUT', `/${encodeURIComponent(entry.id)}`, `write entry ${entry.id}`, entry, []);
+    const response = await this.#request(
+      'PUT',
+      `/${encodeURIComponent(entry.id)}`,
+      `write entry ${entry.id}`,
+      entry,
+      [],
+    );
     await response.body?.cancel();
   }
 
   async #delete(id: string): Promise<void> {
-    const response = await this.#request('DELETE', `/${encodeURIComponent(id)}`, `delete entry ${id}`, undefined, [404]);
+    const response = await this.#request(
+      'DELETE',
+      `/${encodeURIComponent(id)}`,
+      `delete entry ${id}`,
+      undefined,
+      [404],
+    );
     await response.body?.cancel();
   }
 
@@ -152,6 +173,8 @@ export class RestReferralSink implements ReferralSink {
       throw new PermanentError(`${WHERE}: ${what}: answered ${response.status}${hint}`);
     }
     // No retryAfterMs on purpose: the queue pauses for Graph's Retry-After only, not the register's.
-    throw new TransientError(`${WHERE}: ${what}: ${lastProblem} after ${this.#attempts} tries; tried again later`);
+    throw new TransientError(
+      `${WHERE}: ${what}: ${lastProblem} after ${this.#attempts} tries; tried again later`,
+    );
   }
 }

@@ -350,6 +350,39 @@ export const configSchema = z
           .optional(),
       })
       .default({ schedule: '0 7 * * 1', folder: 'reports' }),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('Listen address; 0.0.0.0 in a container.'),
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65_535)
+          .default(8080)
+          .describe(
+            'Port of /healthz, /readyz, /metrics and (embedded register) the REST register /referrals.',
+          ),
+      })
+      .default({ host: '127.0.0.1', port: 8080 })
+      .describe('The HTTP listener of "hanvisa start".'),
+    workers: z
+      .strictObject({
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(16)
+          .describe('Calendars synced at once per process.'),
+        shutdownDeadline: duration
+          .default('25s')
+          .describe('On SIGTERM: how long running jobs may finish before the process exits anyway.'),
+        stalledAfter: duration
+          .default('10m')
+          .describe('/healthz fails when jobs wait but this process completed none for this long.'),
+      })
+      .default({ concurrency: 16, shutdownDeadline: '25s', stalledAfter: '10m' })
+      .describe('The distributed runtime (REDIS_URL set): BullMQ workers.'),
     ics: z
       .strictObject({
         allowPrivateHosts: z
@@ -385,6 +418,20 @@ export const configSchema = z
         baseUrl: z.string().url().default('https://graph.microsoft.com/v1.0'),
         maxPageSize: z.number().int().min(1).max(1000).default(100),
         optInGroup: z.string().min(1).optional(),
+        batchSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(20)
+          .describe('Graph requests of different mailboxes sent together in one JSON $batch (1 = no batching).'),
+        extensionFrom: z
+          .enum(['directory', 'businessPhones'])
+          .default('directory')
+          .describe(
+            "With optInGroup: where a member's extension comes from (the config directory, matched by email, or the " +
+              "user's first businessPhones number); the other is the fallback.",
+          ),
       })
       .optional(),
   })

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { isFeedUrl } from '../../adapters/ical/ics-http.js';
 import { createIcsSource } from '../../adapters/ical/ics-source.js';
+import type { CodeTable } from '../../domain/codes/code-table.js';
 import { parseSubject } from '../../domain/codes/parse-subject.js';
 import { UsageError } from '../../domain/errors.js';
 import type { Occurrence } from '../../domain/occurrence.js';
-import type { CodeTable } from '../../domain/codes/code-table.js';
 import { type Command, configFor, isoUtc, parseInstant, printJson } from '../command.js';
 
 /** One line of `ics expand` (DESIGN.md's contract); the subject itself is never printed. */
@@ -50,10 +50,12 @@ export const icsExpandCommand: Command = {
   allowPositionals: true,
   async run(context) {
     const [address, ...extra] = context.positionals;
-    if (address === undefined || extra.length > 0) throw new UsageError('give exactly one SOURCE (a file or a URL)');
+    if (address === undefined || extra.length > 0)
+      throw new UsageError('give exactly one SOURCE (a file or a URL)');
     const fromText = context.values.from;
     const toText = context.values.to;
-    if (typeof fromText !== 'string' || typeof toText !== 'string') throw new UsageError('--from and --to are required');
+    if (typeof fromText !== 'string' || typeof toText !== 'string')
+      throw new UsageError('--from and --to are required');
     const config = configFor(context);
     const from = parseInstant(fromText, config.timeZone, '--from');
     const to = parseInstant(toText, config.timeZone, '--to');

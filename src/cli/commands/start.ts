@@ -1,3 +1,4 @@
+import { runDistributed } from '../../../workers/main.js';
 import { createApp } from '../../app/composition-root.js';
 import { runEmbedded } from '../../app/embedded-runtime.js';
 import { UsageError } from '../../domain/errors.js';
@@ -7,8 +8,8 @@ import { renderCycle } from '../render-cycle.js';
 export const startCommand: Command = {
   name: 'start',
   summary: 'the long-running service (embedded; BullMQ workers when REDIS_URL is set)',
-  usage: 'start --config F [--json] [--cycles N]',
-  options: { cycles: { type: 'string' } },
+  usage: 'start --config F [--json] [--cycles N] [--port N]',
+  options: { cycles: { type: 'string' }, port: { type: 'string' } },
   allowPositionals: false,
   async run(context) {
     const config = configFor(context);
@@ -18,6 +19,23 @@ export const startCommand: Command = {
       throw new UsageError('--cycles: a whole number above zero');
     }
     const offset = context.common.now === undefined ? 0 : nowFor(context, config.timeZone) - Date.now();
+    const portText = context.values.port as string | undefined;
+    const port = portText === undefined ? undefined : Number(portText);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+      throw new UsageError('--port: a port number (0 picks a free one)');
+    }
+    if (config.env.redisUrl !== null) {
+      return runDistributed({
+        config,
+        redisUrl: config.env.redisUrl,
+        signal: context.io.stopSignal,
+        clock: () => Date.now() + offset,
+        say: (line) => {
+          if (!context.common.json) context.io.stdout(line);
+        },
+        ...(port === undefined ? {} : { port }),
+      });
+    }
     const app = createApp(config);
     const { io } = context;
     if (!context.common.json) {
@@ -35,6 +53,11 @@ export const startCommand: Command = {
           if (context.common.json)
             io.stdout(`${JSON.stringify({ at: new Date(now).toISOString(), ...summary })}\n`);
           else io.stdout(renderCycle(results, summary, config.timeZone, now));
+        },
+        onReports(reports) {
+          const saved = reports.delivered.length + reports.retried.length;
+          if (saved > 0) io.stderr(`hanvisa: ${saved} report(s) delivered or retried\n`);
+          for (const error of reports.errors) io.stderr(`hanvisa: ${error}\n`);
         },
       });
       if (!context.common.json) io.stdout('hanvisa: stopped\n');

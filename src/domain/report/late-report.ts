@@ -21,6 +21,8 @@ export interface LateReportRequest {
   readonly manager: string | null;
   /** Whether late invitations count in totals and the chart (`rules.lateEntry.countInvited`). */
   readonly countInvited: boolean;
+  /** The configured deadline time (`rules.lateEntry.deadline`), for the report's explanation. */
+  readonly deadline: string;
 }
 
 export interface ReportDirectory {
@@ -74,6 +76,7 @@ export interface LateReport {
   readonly timeZone: string;
   readonly manager: ReportPerson | null;
   readonly countInvited: boolean;
+  readonly deadline: string;
   /** lateEntry findings, by start then employee name. */
   readonly late: readonly ReportRow[];
   /** Other rules' findings (unknownCode, missingCode), in the same order. */
@@ -86,7 +89,11 @@ export interface LateReport {
 
 const LATE_ENTRY = 'lateEntry';
 
-function detail<T extends string | number | boolean>(finding: RuleFinding, key: string, type: string): T | null {
+function detail<T extends string | number | boolean>(
+  finding: RuleFinding,
+  key: string,
+  type: string,
+): T | null {
   const value = finding.details[key];
   return typeof value === type ? (value as T) : null;
 }
@@ -144,14 +151,31 @@ export function buildLateReport(
   );
   const late = rows.filter((row) => row.rule === LATE_ENTRY);
   const other = rows.filter((row) => row.rule !== LATE_ENTRY);
-  const totals = new Map<string, { employee: string; name: string; late: number; retroactive: number; invited: number; counted: number }>();
+  const totals = new Map<
+    string,
+    { employee: string; name: string; late: number; retroactive: number; invited: number; counted: number }
+  >();
   for (const employee of scope) {
-    totals.set(employee.id, { employee: employee.id, name: employee.name, late: 0, retroactive: 0, invited: 0, counted: 0 });
+    totals.set(employee.id, {
+      employee: employee.id,
+      name: employee.name,
+      late: 0,
+      retroactive: 0,
+      invited: 0,
+      counted: 0,
+    });
   }
   for (const row of late) {
     let total = totals.get(row.employee);
     if (total === undefined) {
-      total = { employee: row.employee, name: row.employeeName, late: 0, retroactive: 0, invited: 0, counted: 0 };
+      total = {
+        employee: row.employee,
+        name: row.employeeName,
+        late: 0,
+        retroactive: 0,
+        invited: 0,
+        counted: 0,
+      };
       totals.set(row.employee, total);
     }
     if (row.kind === 'late') total.late++;
@@ -163,11 +187,17 @@ export function buildLateReport(
     from: request.from,
     to: request.to,
     timeZone: request.timeZone,
-    manager: request.manager === null ? null : (directory.people.get(request.manager) ?? { id: request.manager, name: request.manager }),
+    manager:
+      request.manager === null
+        ? null
+        : (directory.people.get(request.manager) ?? { id: request.manager, name: request.manager }),
     countInvited: request.countInvited,
+    deadline: request.deadline,
     late,
     other,
-    totals: [...totals.values()].sort((a, b) => a.name.localeCompare(b.name, 'sv') || (a.employee < b.employee ? -1 : 1)),
+    totals: [...totals.values()].sort(
+      (a, b) => a.name.localeCompare(b.name, 'sv') || (a.employee < b.employee ? -1 : 1),
+    ),
     weeks: weekCounts(request, late),
   };
 }
@@ -180,7 +210,9 @@ function weekCounts(request: LateReportRequest, rows: readonly ReportRow[]): Wee
     const start = week.toMillis();
     const next = week.plus({ weeks: 1 });
     const end = next.toMillis();
-    const count = rows.filter((row) => row.counted && row.occurrenceStart >= start && row.occurrenceStart < end).length;
+    const count = rows.filter(
+      (row) => row.counted && row.occurrenceStart >= start && row.occurrenceStart < end,
+    ).length;
     weeks.push({ week: week.weekNumber, weekStart: start, count });
     week = next;
   }

@@ -29,6 +29,12 @@ export interface LateEntryVerdict {
   readonly kind: LateEntryKind | null;
 }
 
+/** The round a verdict is given in: its clock and the calendar's previous successful round. */
+export interface LateEntryRound {
+  readonly now: Instant;
+  readonly previousSuccessAt: Instant | null;
+}
+
 export type LateEntryFacts = Pick<
   Occurrence,
   'start' | 'recurrenceId' | 'createdAt' | 'modifiedAt' | 'organizerIsSelf'
@@ -44,7 +50,9 @@ export type LateEntryFacts = Pick<
  * When was it entered? hanvisa decides once, in the round that first sees the occurrence on its
  * local day with a planned code (`sightings.planned`); in later rounds (`planned` no later than
  * `previousSuccessAt`) it returns null, so a verdict never changes because the source's
- * modification time moved on. Two situations:
+ * modification time moved on. (A sighting made in this very round, `planned === now`, is
+ * always judged, so a backfill with `--now` earlier than the last round still works.) Two
+ * situations:
  *
  * 1. *The code or the day changed while hanvisa was watching.* hanvisa had seen the event on
  *    this day without a planned code (`day < planned`: a code was added, or an unplanned code
@@ -68,11 +76,12 @@ export type LateEntryFacts = Pick<
 export function assessLateEntry(
   occurrence: LateEntryFacts,
   sightings: Sightings,
-  previousSuccessAt: Instant | null,
+  round: LateEntryRound,
   days: LocalDays,
 ): LateEntryVerdict | null {
   const firstSeen = sightings.planned;
-  if (previousSuccessAt !== null && firstSeen <= previousSuccessAt) return null;
+  const { previousSuccessAt } = round;
+  if (previousSuccessAt !== null && firstSeen <= previousSuccessAt && firstSeen !== round.now) return null;
   const day = days.dayOf(occurrence.start);
   const deadline = Math.min(day.deadline, occurrence.start);
   const { createdAt, modifiedAt } = occurrence;
@@ -146,7 +155,7 @@ export function lateEntryRule(settings: LateEntrySettings, environment: RuleEnvi
         const seen = sightings[index];
         if (seen === undefined) continue;
         const { occurrence } = item;
-        const verdict = assessLateEntry(occurrence, seen, round.previousSuccessAt, days);
+        const verdict = assessLateEntry(occurrence, seen, round, days);
         if (verdict === null || verdict.kind === null) continue;
         out.push({
           key: findingKey(LATE_ENTRY, round.calendar, occurrence.uid, occurrence.start),

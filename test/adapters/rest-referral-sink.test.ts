@@ -1,0 +1,185 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ServiceServer, startServiceServer } from '../../src/adapters/http/service-server.js';
+import { RestReferralSink } from '../../src/adapters/sinks/rest-referral-sink.js';
+import { SqliteReferralSink } from '../../src/adapters/sinks/sqlite-referral-sink.js';
+import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
+import { HanvisaMetrics } from '../../src/app/metrics.js';
+import { PermanentError, TransientError } from '../../src/domain/errors.js';
+import type { Plan } from '../../src/domain/reconcile.js';
+import { type ReferralEntry, referralContentHash, referralEntryId } from '../../src/domain/referral-entry.js';
+
+const BASE = 'https://register.example.test/api';
+const START = Date.UTC(2026, 10, 30, 9, 0);
+
+function entry(uid: string): ReferralEntry {
+  const content = {
+    employee: 'anna',
+    extension: '0512-31001',
+    reason: 'meeting',
+    label: 'Möte',
+    mode: 'referred' as const,
+    start: START,
+    end: START + 3_600_000,
+  };
+  return {
+    ...content,
+    id: referralEntryId('anna', 'anna/ics-1', uid, START),
+    source: 'calendar',
+    sourceRef: { calendar: 'anna/ics-1', uid, recurrenceId: null },
+    contentHash: referralContentHash(content),
+  };
+}
+
+function plan(changes: Partial<Plan>): Plan {
+  return {
+    calendar: 'anna/ics-1',
+    creates: [],
+    updates: [],
+    deletes: [],
+    unchanged: 0,
+    refused: null,
+    ...changes,
+  };
+}
+
+describe('rest sink against nock', () => {
+  beforeAll(() => nock.disableNetConnect());
+  afterEach(() => nock.cleanAll());
+  afterAll(() => nock.enableNetConnect());
+
+  const sink = (auth: ConstructorParameters<typeof RestReferralSink>[0]['auth'] = { kind: 'none' }) =>
+    new RestReferralSink({ url: BASE, auth, attempts: 3, retryDelayMs: 1 });
+
+  it('retries a 5xx and succeeds; sends the bearer token', async () => {
+    const one = entry('e1');
+    const scope = nock(BASE, { reqheaders: { authorization: 'Bearer s3cret' } })
+      .put(`/referrals/${one.id}`)
+      .reply(503)
+      .put(`/referrals/${one.id}`, (body) => body.id === one.id && body.label === 'Möte')
+      .reply(200, {});
+    await sink({ kind: 'bearer', token: 's3cret' }).apply(plan({ creates: [one] }));
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('gives up after the attempts with a TransientError that names the entry, not the URL', async () => {
+    const one = entry('e1');
+    const scope = nock(BASE).put(`/referrals/${one.id}`).times(3).reply(502);
+    const failure = await sink()
+      .apply(plan({ creates: [one] }))
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as Error).message).toContain(one.id);
+    expect((failure as Error).message).not.toContain('register.example.test');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does not retry a 4xx: one request, a PermanentError', async () => {
+    const one = entry('e1');
+    const scope = nock(BASE).put(`/referrals/${one.id}`).once().reply(400, { error: 'bad' });
+    await expect(sink().apply(plan({ creates: [one] }))).rejects.toBeInstanceOf(PermanentError);
+    expect(scope.isDone()).toBe(true);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('says which credentials to check on 401, with basic auth sent', async () => {
+    const basic = `Basic ${Buffer.from('hanvisa:pw').toString('base64')}`;
+    nock(BASE, { reqheaders: { authorization: basic } })
+      .get('/referrals')
+      .query({ calendar: 'anna/ics-1' })
+      .reply(401);
+    await expect(
+      sink({ kind: 'basic', user: 'hanvisa', password: 'pw' }).list({ calendar: 'anna/ics-1' }),
+    ).rejects.toThrow(/answered 401: check sink.auth/);
+  });
+
+  it('counts a 404 on delete as done (idempotent delete)', async () => {
+    const gone = entry('gone');
+    const scope = nock(BASE).delete(`/referrals/${gone.id}`).reply(404, { error: 'no entry' });
+    await sink().apply(plan({ deletes: [gone] }));
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('the served register (real HTTP)', () => {
+  let server: ServiceServer;
+  let db: ReturnType<typeof openDatabase>;
+  beforeAll(async () => {
+    db = openDatabase(':memory:');
+    const ok = async () => ({ ok: true, checks: {} });
+    server = await startServiceServer({
+      host: '127.0.0.1',
+      port: 0,
+      liveness: ok,
+      readiness: async () => ({ ok: false, checks: { redis: 'down' } }),
+      metrics: new HanvisaMetrics().registry,
+      register: { store: new SqliteReferralSink(db), auth: { token: 't0k', user: null, password: null } },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    db.close();
+  });
+  const auth = { authorization: 'Bearer t0k', 'content-type': 'application/json' };
+
+  it('refuses requests without the credentials', async () => {
+    expect((await fetch(`${server.url}/referrals`)).status).toBe(401);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+  });
+
+  it('versions entries: ETag on PUT and GET, If-Match checked, 201 then 200', async () => {
+    const one = entry('v1');
+    const url = `${server.url}/referrals/${one.id}`;
+    const created = await fetch(url, { method: 'PUT', headers: auth, body: JSON.stringify(one) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const same = await fetch(url, { method: 'PUT', headers: auth, body: JSON.stringify(one) });
+    expect(same.status).toBe(200);
+    expect(same.headers.get('etag')).toBe('"1"');
+    const changed = { ...one, label: 'Sammanträde' };
+    const stale = await fetch(url, {
+      method: 'PUT',
+      headers: { ...auth, 'if-match': '"7"' },
+      body: JSON.stringify(changed),
+    });
+    expect(stale.status).toBe(412);
+    const fresh = await fetch(url, {
+      method: 'PUT',
+      headers: { ...auth, 'if-match': '"1"' },
+      body: JSON.stringify(changed),
+    });
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('etag')).toBe('"2"');
+    const got = await fetch(url, { headers: auth });
+    expect(((await got.json()) as { label: string; version: number }).version).toBe(2);
+    expect((await fetch(url, { method: 'DELETE', headers: { ...auth, 'if-match': '"1"' } })).status).toBe(
+      412,
+    );
+    expect((await fetch(url, { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect((await fetch(url, { method: 'DELETE', headers: auth })).status).toBe(404);
+  });
+
+  it('rejects a body that is not an entry or whose id differs from the path', async () => {
+    const one = entry('v2');
+    const url = `${server.url}/referrals/${one.id}`;
+    const subject = await fetch(url, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ ...one, subject: 'x' }),
+    });
+    expect(subject.status).toBe(400);
+    const other = await fetch(`${server.url}/referrals/other`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify(one),
+    });
+    expect(other.status).toBe(400);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('hanvisa_calendars_synced_total');
+  });
+});
