@@ -9,6 +9,7 @@ import { RestReferralSink } from '../src/adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../src/adapters/sinks/sqlite-referral-sink.js';
 import { type App, createApp } from '../src/app/composition-root.js';
 import type { HanvisaConfig } from '../src/app/config/load-config.js';
+import { sendManagerReport } from '../src/app/manager-report.js';
 import { HanvisaMetrics } from '../src/app/metrics.js';
 import type { CalendarRef, CalendarSource } from '../src/app/ports/calendar-source.js';
 import type { ReferralSink } from '../src/app/ports/referral-sink.js';
@@ -183,7 +184,11 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     report: new Queue(QUEUE.report, { ...queueOptions, defaultJobOptions: REPORT_JOB_OPTIONS }),
     schedule: new Queue(QUEUE.schedule, { ...queueOptions, defaultJobOptions: TICK_JOB_OPTIONS }),
   };
-  for (const queue of Object.values(queues)) queue.on('error', () => {});
+  for (const [name, queue] of Object.entries(queues)) {
+    queue.on('error', (error) =>
+      logger.warn({ queue: name, error: describeError(error) }, 'queue connection error'),
+    );
+  }
   const backoffStrategy = (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {
     const backoff = job?.opts.backoff;
     const base = typeof backoff === 'object' && backoff.delay !== undefined ? backoff.delay : 5_000;
@@ -228,7 +233,16 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     });
     const reportWorker = new Worker(
       QUEUE.report,
-      createReportProcessor({ report: options.report ?? null, clock, logger }),
+      createReportProcessor({
+        report:
+          options.report === undefined
+            ? async (request, now) => ({
+                findings: (await sendManagerReport(app.reports, request, now)).findings,
+              })
+            : options.report,
+        clock,
+        logger,
+      }),
       { ...workerOptions, concurrency: 2 },
     );
     const tickWorker = new Worker(
@@ -350,6 +364,10 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     }
   }
   let stopping: Promise<{ forced: boolean }> | null = null;
+  /** Shutdown is best effort past the deadline, but a failure is still said, never swallowed. */
+  const noted = (what: string) => (error: unknown) => {
+    logger.warn({ error: describeError(error) }, `shutdown: closing ${what} failed`);
+  };
   const stop = () => {
     stopping ??= (async () => {
       const deadline = Date.now() + timings.shutdownDeadlineMs;
@@ -365,15 +383,21 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
       );
       if (!workersClosed) {
         logger.warn('shutdown deadline: jobs still running are left to other workers');
-        await within(Promise.all(workers.map((worker) => worker.close(true).catch(() => {}))), remaining());
+        await within(
+          Promise.all(workers.map((worker) => worker.close(true).catch(noted('a worker')))),
+          remaining(),
+        );
       }
       // 2. Queues and the HTTP listener. 3. Redis.
       for (const cleanup of cleanups) await cleanup();
       const rest = async () => {
-        await Promise.all(Object.values(queues).map((queue) => queue.close().catch(() => {})));
+        await Promise.all(Object.values(queues).map((queue) => queue.close().catch(noted('a queue'))));
         await server?.close();
         if (workersClosed) await app.close();
-        await Promise.all([connection.quit().catch(() => {}), producer.quit().catch(() => {})]);
+        await Promise.all([
+          connection.quit().catch(noted('the worker connection')),
+          producer.quit().catch(noted('the producer connection')),
+        ]);
       };
       const closed = await within(rest(), Math.max(remaining(), 1000));
       if (!closed) {

@@ -4,6 +4,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { HanvisaMetrics } from '../src/app/metrics.js';
 import type { CalendarRef } from '../src/app/ports/calendar-source.js';
+import { describeError } from '../src/app/privacy.js';
 import { type SyncDependencies, syncCalendar } from '../src/app/sync-calendar.js';
 import type { Instant } from '../src/domain/occurrence.js';
 import type { CalendarLock } from './calendar-lock.js';
@@ -68,7 +69,12 @@ export function createSyncProcessor(deps: SyncProcessorDependencies) {
     try {
       result = await syncCalendar(deps.sync, calendar, { now: deps.clock() });
     } finally {
-      await held.release().catch(() => {});
+      await held.release().catch((error: unknown) => {
+        deps.logger.warn(
+          { calendar: calendar.id, error: describeError(error) },
+          'calendar lock release failed; the lock expires by itself',
+        );
+      });
     }
     deps.metrics.recordSync(result, performance.now() - started);
     const log = { calendar: calendar.id, job: job.id, status: result.status };

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
 import { readEnvironment } from '../../src/app/config/environment.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { KEY_PREFIX, syncJobId } from '../../workers/jobs.js';
+import { KEY_PREFIX, REPORT_JOB, reportJobId, syncJobId } from '../../workers/jobs.js';
 import { type DistributedRuntime, startDistributed } from '../../workers/runtime.js';
 import { enqueueSyncCycle } from '../../workers/scheduler.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -161,6 +162,44 @@ describe('job outcomes', () => {
         expect(redisText).not.toContain(secret);
         expect(rows).not.toContain(secret);
       }
+    } finally {
+      await runtime?.stop();
+      fixture.dispose();
+    }
+  });
+});
+
+describe('report jobs', () => {
+  it("build and deliver one manager's report through the report use case (saved to the folder)", async () => {
+    await flushRedis();
+    const fixture = writeQueueConfig({ calendars: 2 });
+    const config = loadConfig(fixture.file, readEnvironment({}));
+    let runtime: DistributedRuntime | null = null;
+    try {
+      runtime = await startDistributed({
+        config,
+        redisUrl: redis.url,
+        logger: createLogger('warn', logCapture().stream),
+        sourceFor: () => new SyntheticCalendarSource({ eventsPerCalendar: 1 }),
+        scheduler: false,
+        serve: null,
+        timings: TIMINGS,
+      });
+      const from = Date.UTC(2026, 10, 15, 23, 0);
+      const to = from + 7 * 86_400_000;
+      const job = await runtime.queues.report.add(
+        REPORT_JOB,
+        { manager: 'boss', from, to },
+        { jobId: reportJobId('boss', to) },
+      );
+      await waitFor('the report job completed', async () => (await job.getState()) === 'completed');
+      expect((await runtime.queues.report.getJob(job.id as string))?.returnvalue).toEqual({
+        status: 'sent',
+        findings: 0,
+      });
+      expect(readdirSync(path.join(fixture.dir, 'reports'))).toContain(
+        'late-entries-boss-2026-11-16--2026-11-22.html',
+      );
     } finally {
       await runtime?.stop();
       fixture.dispose();

@@ -424,7 +424,9 @@ export const configSchema = z
           .min(1)
           .max(20)
           .default(20)
-          .describe('Graph requests of different mailboxes sent together in one JSON $batch (1 = no batching).'),
+          .describe(
+            'Graph requests of different mailboxes sent together in one JSON $batch (1 = no batching).',
+          ),
         extensionFrom: z
           .enum(['directory', 'businessPhones'])
           .default('directory')
