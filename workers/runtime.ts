@@ -256,7 +256,10 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
         reportCron: config.reports.schedule,
         timeZone: config.timeZone,
         logger,
-        prune: (now) => app.state.pruneFindings(now - config.rules.findingsRetentionDays * 86_400_000),
+        prune: async (now) => {
+          const before = now - config.rules.findingsRetentionDays * 86_400_000;
+          return (await app.state.pruneFindings(before)) + (await app.state.pruneSeen(before));
+        },
       }),
       { ...workerOptions, concurrency: 1 },
     );

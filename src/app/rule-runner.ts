@@ -30,7 +30,7 @@ export type RuleRunnerConfig = Pick<HanvisaConfig, 'timeZone' | 'rules' | 'codes
  */
 export function createRuleRunner(
   config: RuleRunnerConfig,
-  state: Pick<StateStore, 'markSeen' | 'pruneFindings'>,
+  state: Pick<StateStore, 'markSeen' | 'pruneFindings' | 'pruneSeen'>,
 ): RuleRunner {
   const environment: RuleEnvironment = {
     timeZone: config.timeZone,
@@ -81,6 +81,7 @@ export function createRuleRunner(
         .minus({ days: config.rules.findingsRetentionDays })
         .toMillis();
       await state.pruneFindings(before);
+      await state.pruneSeen(before);
       prunedOn = today.label;
     }
     return findings;

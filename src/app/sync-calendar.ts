@@ -9,7 +9,7 @@ import type { CalendarRef, CalendarSource, FetchResult } from './ports/calendar-
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
-import { firstSeenKey, type RuleRunner } from './rule-hook.js';
+import type { RuleRunner } from './rule-hook.js';
 
 /** Everything a sync needs, wired once by the composition root. */
 export interface SyncDependencies {
@@ -218,10 +218,6 @@ async function recordObservations(
   occurrences: readonly Occurrence[],
   previousSuccessAt: Instant | null,
 ): Promise<number> {
-  const keys = desired.coded.map((item) =>
-    firstSeenKey(calendar.id, item.occurrence.uid, item.occurrence.start, item.code),
-  );
-  const firstSeen = await deps.state.markSeen(keys, now);
   if (deps.rules === undefined) return 0;
   const findings = await deps.rules({
     calendar,
@@ -229,7 +225,6 @@ async function recordObservations(
     now,
     coded: desired.coded,
     unknownCodes: desired.unknownCodes,
-    firstSeen,
     occurrences,
     previousSuccessAt,
   });

@@ -95,6 +95,15 @@ export function stateStoreContract(factory: StateStoreFactory): void {
       expect((await store.listFindings({ from: T0 + 1000, to: T0 + 2000 })).map((f) => f.key)).toEqual(['b']);
     });
 
+    it('forgets first-seen times older than the retention, and only those', async () => {
+      const store = await open();
+      await store.markSeen(['old'], T0 - 1000);
+      await store.markSeen(['new'], T0);
+      expect(await store.pruneSeen(T0)).toBe(1);
+      expect((await store.markSeen(['old', 'new'], T0 + 5000)).get('old')).toBe(T0 + 5000);
+      expect((await store.markSeen(['new'], T0 + 5000)).get('new')).toBe(T0);
+    });
+
     it('prunes findings older than the retention', async () => {
       const store = await open();
       await store.addFindings([finding('old', T0 - 1000), finding('new', T0)]);

@@ -115,7 +115,6 @@ describe('no subject text reaches a report', () => {
       now,
       coded: desired.coded,
       unknownCodes: desired.unknownCodes,
-      firstSeen: new Map(),
       occurrences,
       previousSuccessAt: null,
     });

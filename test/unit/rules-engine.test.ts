@@ -183,7 +183,6 @@ describe('rule runner (sightings across rounds)', () => {
       now,
       coded: desired.coded,
       unknownCodes: desired.unknownCodes,
-      firstSeen: new Map(),
       occurrences,
       previousSuccessAt,
     };

@@ -258,15 +258,6 @@ export function detach(value: string): string {
   return value.length < 13 ? value : (JSON.parse(JSON.stringify(value)) as string);
 }
 
-/** True for the jCal of a series (RRULE/RDATE) or an exception (RECURRENCE-ID): kept until the end. */
-export function isKeptUntilTheEnd(vevent: JCalComponent): boolean {
-  for (const property of vevent[1]) {
-    const name = property[0];
-    if (name === 'rrule' || name === 'rdate' || name === 'recurrence-id') return true;
-  }
-  return false;
-}
-
 /**
  * True when `candidate` supersedes `current` for the same UID (and RECURRENCE-ID): a higher
  * SEQUENCE, then a later LAST-MODIFIED, then the later one in the feed (feeds that repeat an

@@ -217,14 +217,24 @@ export async function expandSeries(
   const overridden = new Set<number>();
   const overriddenDays = new Set<number>();
   const ranges: { rid: number; ridWall: WallTime; record: EventRecord }[] = [];
-  for (const exception of exceptions) {
+  // Exceptions far from the window (by wall time, with room for any offset) can neither move
+  // an instance out of it nor land in it; a THISANDFUTURE one still shifts the instances after it.
+  const nearWindow = (wall: WallTime) => wall > window.from - lengthMs - TIME.DAY * 2 && wall < window.to + TIME.DAY * 2;
+  const relevant = exceptions.filter(
+    (exception) =>
+      exception.thisAndFuture ||
+      nearWindow((exception.recurrenceId as DateValue).wall) ||
+      (exception.dtstart !== null && (nearWindow(exception.dtstart.wall) || exception.dtend !== null || exception.duration !== null)),
+  );
+  for (const exception of relevant) {
     const rid = exception.recurrenceId as DateValue;
     if (rid.isDate && !start.isDate) overriddenDays.add(dayKey(rid.wall));
     else {
       const ridInstant = instantOf(rid, resolver);
       overridden.add(ridInstant);
-      if (exception.thisAndFuture)
+      if (exception.thisAndFuture) {
         ranges.push({ rid: ridInstant, ridWall: zone.toWall(ridInstant), record: exception });
+      }
     }
   }
   ranges.sort((a, b) => a.rid - b.rid);
@@ -266,7 +276,7 @@ export async function expandSeries(
     emit(instance.instant, from, endOf(wall, from, rangeLength, zone), range.record);
   }
 
-  for (const exception of exceptions) {
+  for (const exception of relevant) {
     const rid = exception.recurrenceId as DateValue;
     const ridInstant = instantOf(rid, resolver);
     const own = exception.dtstart ?? rid;

@@ -7,7 +7,6 @@ import {
   type DateValue,
   detach,
   type EventRecord,
-  isKeptUntilTheEnd,
   type JCalComponent,
   readEventRecord,
   supersedes,
@@ -161,10 +160,7 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     }
     events.forEach((vevent, index) => {
       const line = () => lineAt(source, blocks[index]?.start ?? 0);
-      // Series and exceptions are kept until every batch is read: their strings are copied out
-      // of the batch text first, so the batch itself can be collected.
-      const kept = isKeptUntilTheEnd(vevent);
-      const record = readEventRecord(kept ? (JSON.parse(JSON.stringify(vevent)) as JCalComponent) : vevent);
+      const record = readEventRecord(vevent);
       if (record.invalid !== null) {
         throw new IcsReadError('format', `line ${line()}: an event has an invalid ${record.invalid} value`);
       }

@@ -50,6 +50,17 @@ export class MemoryStateStore implements StateStore {
       .sort((a, b) => a.occurrenceStart - b.occurrenceStart || (a.key < b.key ? -1 : 1));
   }
 
+  async pruneSeen(before: Instant): Promise<number> {
+    let pruned = 0;
+    for (const [key, seenAt] of this.#seen) {
+      if (seenAt < before) {
+        this.#seen.delete(key);
+        pruned++;
+      }
+    }
+    return pruned;
+  }
+
   async pruneFindings(before: Instant): Promise<number> {
     let pruned = 0;
     for (const [key, finding] of this.#findings) {

@@ -3,12 +3,15 @@ import type { SourceCursor } from '../../app/ports/calendar-source.js';
 import type { CalendarSyncState, Finding, FindingQuery, StateStore } from '../../app/ports/state-store.js';
 import type { Instant } from '../../domain/occurrence.js';
 
-/** First-seen with SET NX semantics, in one round trip: HSETNX each key, then read what is stored. */
+/**
+ * First-seen with SET NX semantics, in one round trip: ZADD NX each key with `now` as its score,
+ * then read the score that is stored. A sorted set, so retention is one ZREMRANGEBYSCORE.
+ */
 const MARK_SEEN = `
 local out = {}
 for i = 1, #ARGV - 1 do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[#ARGV])
-  out[i] = redis.call('HGET', KEYS[1], ARGV[i])
+  redis.call('ZADD', KEYS[1], 'NX', ARGV[#ARGV], ARGV[i])
+  out[i] = redis.call('ZSCORE', KEYS[1], ARGV[i])
 end
 return out`;
 
@@ -35,7 +38,7 @@ const BATCH = 1000;
 
 /**
  * The state store of the distributed runtime, shared by every worker on every host. Keys live
- * under `prefix`: `state:<calendar>` (JSON), `seen` (hash key → first-seen instant, HSETNX),
+ * under `prefix`: `state:<calendar>` (JSON), `seen:at` (sorted set: key scored by its first-seen instant, ZADD NX),
  * `finding` (hash key → JSON) with `finding:start` (sorted set by occurrence start). Every
  * write is idempotent and atomic per call (Lua), so a retried or duplicated job changes nothing.
  * Values hold ids, codes and instants only, never subject text or addresses.
@@ -73,7 +76,7 @@ export class RedisStateStore implements StateStore {
       const seen = (await this.#redis.eval(
         MARK_SEEN,
         1,
-        this.#key('seen'),
+        this.#key('seen:at'),
         ...batch,
         String(now),
       )) as string[];
@@ -82,6 +85,10 @@ export class RedisStateStore implements StateStore {
       });
     }
     return result;
+  }
+
+  async pruneSeen(before: Instant): Promise<number> {
+    return this.#redis.zremrangebyscore(this.#key('seen:at'), '-inf', `(${before}`);
   }
 
   async addFindings(findings: readonly Finding[]): Promise<number> {

@@ -52,6 +52,8 @@ const MIGRATIONS: readonly string[] = [
      details TEXT NOT NULL
    );
    CREATE INDEX finding_start ON finding (occurrence_start);`,
+  // 2: first-seen times are pruned by age (retention).
+  'CREATE INDEX first_seen_seen_at ON first_seen (seen_at);',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -131,6 +131,10 @@ export class SqliteStateStore implements StateStore {
     }));
   }
 
+  async pruneSeen(before: Instant): Promise<number> {
+    return this.#db.prepare('DELETE FROM first_seen WHERE seen_at < ?').run(before).changes;
+  }
+
   async pruneFindings(before: Instant): Promise<number> {
     return this.#db.prepare('DELETE FROM finding WHERE occurrence_start < ?').run(before).changes;
   }

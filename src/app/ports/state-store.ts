@@ -48,6 +48,11 @@ export interface StateStore {
   /** Inserts findings whose key is new; returns how many were new. */
   addFindings(findings: readonly Finding[]): Promise<number>;
   listFindings(query: FindingQuery): Promise<Finding[]>;
+  /**
+   * Forgets first-seen times recorded before `before` (retention): sightings grow with every
+   * occurrence and day, so they are kept as long as findings, not forever.
+   */
+  pruneSeen(before: Instant): Promise<number>;
   /** Deletes findings whose occurrence started before `before` (retention). */
   pruneFindings(before: Instant): Promise<number>;
   close(): Promise<void>;
