@@ -4,36 +4,38 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import ICAL from 'ical.js';
-import nodeIcal from 'node-ical';
-import { createIcsSource } from '../../src/adapters/ical/ics-source.js';
-import { expandedOccurrence } from '../../src/cli/commands/ics-expand.js';
-import { compileCodeTable } from '../../src/domain/codes/code-table.js';
 import { BENCH_WINDOW } from './generate-feed.js';
 
 const [mode, file] = process.argv.slice(2);
 if (mode === undefined || file === undefined) throw new Error('usage: measure.js MODE FILE');
 
-const codes = compileCodeTable(
-  [
-    { code: 'MÖT', aliases: [], reason: 'meeting', label: 'Möte', planned: true },
-    { code: 'LUN', aliases: [], reason: 'lunch', label: 'Lunch', planned: false },
-    { code: 'UTB', aliases: [], reason: 'training', label: 'Utbildning', planned: true },
-    { code: 'SAM', aliases: [], reason: 'meeting', label: 'Sammanträde', planned: true },
-    { code: 'UTE', aliases: [], reason: 'visit', label: 'Ute', planned: true },
-  ],
-  { position: 'prefix', referred: [':'], infoOnly: [';'], marker: '#', notCodes: [] },
-);
-
-async function run(): Promise<number> {
+/**
+ * Loads only the modules of the path under test (each process measures one path, so one
+ * library's heap does not slow the other's garbage collection), then returns the run.
+ */
+async function prepare(): Promise<() => Promise<number>> {
   switch (mode) {
     case 'ical-parse': {
-      const text = readFileSync(file as string, 'utf8');
-      const jcal = ICAL.parse(text) as unknown[];
-      return jcal.length;
+      const { default: ICAL } = await import('ical.js');
+      return async () => {
+        const text = readFileSync(file as string, 'utf8');
+        return (ICAL.parse(text) as unknown[]).length;
+      };
     }
     case 'hanvisa': {
-      // The whole `ics expand` path: read the file, cut, parse, expand, map to the printed records.
+      const { createIcsSource } = await import('../../src/adapters/ical/ics-source.js');
+      const { expandedOccurrence } = await import('../../src/cli/commands/ics-expand.js');
+      const { compileCodeTable } = await import('../../src/domain/codes/code-table.js');
+      const codes = compileCodeTable(
+        [
+          { code: 'MÖT', aliases: [], reason: 'meeting', label: 'Möte', planned: true },
+          { code: 'LUN', aliases: [], reason: 'lunch', label: 'Lunch', planned: false },
+          { code: 'UTB', aliases: [], reason: 'training', label: 'Utbildning', planned: true },
+          { code: 'SAM', aliases: [], reason: 'meeting', label: 'Sammanträde', planned: true },
+          { code: 'UTE', aliases: [], reason: 'visit', label: 'Ute', planned: true },
+        ],
+        { position: 'prefix', referred: [':'], infoOnly: [';'], marker: '#', notCodes: [] },
+      );
       const source = createIcsSource({
         timeZone: 'Europe/Stockholm',
         ics: {
@@ -46,27 +48,33 @@ async function run(): Promise<number> {
           recurrenceStepBudget: 1_000_000,
         },
       });
-      const result = await source.fetch(
-        { id: 'bench', employee: 'bench', kind: 'ics', address: file as string },
-        BENCH_WINDOW,
-        null,
-      );
-      if (result.kind !== 'snapshot') throw new Error('expected a snapshot');
-      const printed = JSON.stringify(
-        result.occurrences.map((occurrence) => expandedOccurrence(occurrence, codes)),
-      );
-      return printed.length > 0 ? result.occurrences.length : 0;
+      // The whole `ics expand` path: read the file, cut, parse, expand, map to the printed records.
+      return async () => {
+        const result = await source.fetch(
+          { id: 'bench', employee: 'bench', kind: 'ics', address: file as string },
+          BENCH_WINDOW,
+          null,
+        );
+        if (result.kind !== 'snapshot') throw new Error('expected a snapshot');
+        const printed = JSON.stringify(
+          result.occurrences.map((occurrence) => expandedOccurrence(occurrence, codes)),
+        );
+        return printed.length > 0 ? result.occurrences.length : 0;
+      };
     }
     case 'node-ical': {
-      const text = readFileSync(file as string, 'utf8');
-      const parsed = nodeIcal.sync.parseICS(text);
-      return Object.keys(parsed).length;
+      const { default: nodeIcal } = await import('node-ical');
+      return async () => {
+        const text = readFileSync(file as string, 'utf8');
+        return Object.keys(nodeIcal.sync.parseICS(text)).length;
+      };
     }
     default:
       throw new Error(`unknown mode ${mode}`);
   }
 }
 
+const run = await prepare();
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 const baseline = process.memoryUsage().rss;

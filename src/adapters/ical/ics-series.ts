@@ -219,12 +219,21 @@ export async function expandSeries(
   const ranges: { rid: number; ridWall: WallTime; record: EventRecord }[] = [];
   // Exceptions far from the window (by wall time, with room for any offset) can neither move
   // an instance out of it nor land in it; a THISANDFUTURE one still shifts the instances after it.
-  const nearWindow = (wall: WallTime) => wall > window.from - lengthMs - TIME.DAY * 2 && wall < window.to + TIME.DAY * 2;
+  const nearWindow = (wall: WallTime) =>
+    wall > window.from - lengthMs - TIME.DAY * 2 && wall < window.to + TIME.DAY * 2;
+  const ownSpanNearWindow = (exception: EventRecord): boolean => {
+    const own = exception.dtstart;
+    if (own === null) return false;
+    if (own.wall >= window.to + TIME.DAY * 2) return false;
+    if (exception.duration !== null) return true;
+    const endWall = exception.dtend?.wall ?? own.wall + lengthMs;
+    return endWall > window.from - TIME.DAY * 2;
+  };
   const relevant = exceptions.filter(
     (exception) =>
       exception.thisAndFuture ||
       nearWindow((exception.recurrenceId as DateValue).wall) ||
-      (exception.dtstart !== null && (nearWindow(exception.dtstart.wall) || exception.dtend !== null || exception.duration !== null)),
+      ownSpanNearWindow(exception),
   );
   for (const exception of relevant) {
     const rid = exception.recurrenceId as DateValue;

@@ -115,8 +115,9 @@ export function createIcsSource(options: IcsSourceOptions): CalendarSource {
 }
 
 async function readFeedFile(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new PermanentError(
@@ -125,6 +126,20 @@ async function readFeedFile(file: string): Promise<string> {
         : `the iCal file cannot be read (${code}); check the ics path and its permissions`,
     );
   }
+  return decodeUtf8(bytes);
+}
+
+/** UTF-8 decoding in slices with a yield between them (25 MB decode in one go blocks ~100+ ms). */
+async function decodeUtf8(bytes: Buffer): Promise<string> {
+  if (bytes.length <= HASH_SLICE) return bytes.toString('utf8');
+  const decoder = new TextDecoder('utf-8');
+  const parts: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += HASH_SLICE) {
+    const end = Math.min(offset + HASH_SLICE, bytes.length);
+    parts.push(decoder.decode(bytes.subarray(offset, end), { stream: end < bytes.length }));
+    await yieldToEventLoop();
+  }
+  return parts.join('');
 }
 
 /** Prefixes the calendar id; keeps the error's type (transient or permanent) and retry hint. */

@@ -14,7 +14,7 @@ export interface SplitFeed {
   readonly residue: string;
 }
 
-const BOUNDARY = /^(BEGIN|END):(VEVENT|VTODO|VJOURNAL|VFREEBUSY)[ \t]*\r?$/gim;
+const BOUNDARY_SOURCE = '^(BEGIN|END):(VEVENT|VTODO|VJOURNAL|VFREEBUSY)[ \\t]*\\r?$';
 
 /** The 1-based line number of an offset (only computed for error messages). */
 export function lineAt(text: string, offset: number): number {
@@ -25,19 +25,27 @@ export function lineAt(text: string, offset: number): number {
 }
 
 /**
- * Cuts a feed into its component blocks without parsing it. Why: ical.js parses a whole feed
+ * Cuts a feed into its component blocks without parsing it (yielding now and then when given
+ * `yieldNow`). Why: ical.js parses a whole feed
  * into one tree (20 MB of text is several times that in memory, and one parse call blocks the
  * event loop for seconds); parsing the events in small batches keeps memory to what is kept
  * and lets the reader yield between batches. Content lines cannot contain a raw line break
  * (RFC 5545 escapes it), so a line that is exactly BEGIN:VEVENT is a block boundary.
  */
-export function splitFeed(text: string): SplitFeed {
+export async function splitFeed(text: string, yieldNow?: () => Promise<void>): Promise<SplitFeed> {
   const events: ComponentBlock[] = [];
   const residue: string[] = [];
   let open: { kind: string; start: number } | null = null;
   let residueFrom = 0;
-  BOUNDARY.lastIndex = 0;
-  for (let match = BOUNDARY.exec(text); match !== null; match = BOUNDARY.exec(text)) {
+  // A RegExp of its own per call: another feed's split may run while this one yields.
+  const boundary = new RegExp(BOUNDARY_SOURCE, 'gim');
+  let matches = 0;
+  let sliceStart = performance.now();
+  for (let match = boundary.exec(text); match !== null; match = boundary.exec(text)) {
+    if (yieldNow !== undefined && ++matches % 2048 === 0 && performance.now() - sliceStart > 20) {
+      await yieldNow();
+      sliceStart = performance.now();
+    }
     const isBegin = (match[1] as string).toUpperCase() === 'BEGIN';
     const kind = (match[2] as string).toUpperCase();
     if (isBegin) {

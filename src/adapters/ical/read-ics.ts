@@ -5,13 +5,14 @@ import { DEFAULT_ICS_BUDGETS, FeedBudget, type IcsBudgets } from './ics-budget.j
 import { IcsReadError } from './ics-errors.js';
 import {
   type DateValue,
-  detach,
   type EventRecord,
   type JCalComponent,
   readEventRecord,
   supersedes,
+  type Versioned,
 } from './ics-event.js';
 import { makeOccurrence, type ReadContext } from './ics-occurrence.js';
+import { quickSkip } from './ics-quick-scan.js';
 import { expandSeries } from './ics-series.js';
 import { type ComponentBlock, lineAt, splitFeed } from './ics-split.js';
 import { endOf, eventLength, zoneOf } from './ics-timing.js';
@@ -37,8 +38,8 @@ export interface IcsReadResult {
 }
 
 /** Feed bytes parsed per ical.js call: ~10–20 ms of work between two yields. */
-const BATCH_CHARS = 128 * 1024;
-const BATCH_EVENTS = 250;
+const BATCH_CHARS = 64 * 1024;
+const BATCH_EVENTS = 120;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 function parseJCal(text: string): unknown {
@@ -61,12 +62,15 @@ function syntheticUid(record: EventRecord): string {
 /**
  * Reads an iCalendar feed into the occurrences overlapping `window` (DESIGN.md's records).
  *
- * How: the feed is cut into its VEVENT blocks without parsing (ics-split), the calendar part
- * (VTIMEZONEs, X-WR-CALNAME) is parsed first, then the events in batches with ical.js,
- * yielding to the event loop between batches. Single events outside the window are dropped as
- * soon as they are read; recurring series and their RECURRENCE-ID exceptions are kept, grouped
- * by UID, and expanded after the last batch. Memory therefore stays near the size of the text
- * plus what is kept, and the event loop is never blocked for long.
+ * How: the feed is cut into its VEVENT blocks without parsing (ics-split) and the calendar part
+ * (VTIMEZONEs, X-WR-CALNAME) is parsed first. A single event whose raw DTSTART/DTEND lie far
+ * from the window is skipped without parsing (ics-quick-scan); the other events are parsed with
+ * ical.js in small batches, yielding to the event loop between them. Single events outside the
+ * window are dropped as soon as they are read; recurring series and their RECURRENCE-ID
+ * exceptions are kept, grouped by UID in one pass, and expanded after the last batch (never a
+ * scan of the feed per series: that is what makes `new ICAL.Event(v)` without
+ * `options.exceptions` quadratic). Memory therefore stays near
+ * the size of the text plus what is kept, and the event loop is never blocked for long.
  *
  * Invariants: every instant is UTC; all-day events span local midnight to local midnight in
  * `timeZone`; a feed that cannot be read or is over a budget throws an IcsReadError (and yields
@@ -85,7 +89,7 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
       'not an iCalendar feed (no BEGIN:VCALENDAR); check that the address serves .ics',
     );
   }
-  const split = splitFeed(source);
+  const split = await splitFeed(source, () => budget.yieldNow());
   budget.checkEventCount(split.events.length);
   await budget.yieldNow();
 
@@ -124,10 +128,23 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
   // Feeds repeat an edited event now and then: per UID (and RECURRENCE-ID) the newest copy wins.
   const masters = new Map<string, { record: EventRecord; line: number }>();
   const exceptionsByUid = new Map<string, Map<string, EventRecord>>();
-  const singles = new Map<
-    string,
-    { sequence: number; lastModified: number | null; occurrence: Occurrence | null }
-  >();
+  const singles = new Map<string, { version: Versioned; order: number; occurrence: Occurrence | null }>();
+  /** Registers a single event's copy unless a newer copy of the same UID is already known. */
+  const keepSingle = (
+    uid: string,
+    version: Versioned,
+    order: number,
+    occurrence: () => Occurrence | null,
+  ) => {
+    const current = singles.get(uid);
+    if (current !== undefined) {
+      const tie =
+        version.sequence === current.version.sequence &&
+        (version.lastModified ?? 0) === (current.version.lastModified ?? 0);
+      if (tie ? order < current.order : !supersedes(version, current.version)) return;
+    }
+    singles.set(uid, { version, order, occurrence: occurrence() });
+  };
   // Wall-time bounds of the window with room for any zone's offset (±14 h) and DST.
   const wallFrom = options.window.from - 2 * TIME.DAY;
   const wallTo = options.window.to + 2 * TIME.DAY;
@@ -186,16 +203,21 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
         }
         return;
       }
-      const current = singles.get(uid);
-      if (current !== undefined && !supersedes(record, current)) return;
-      const occurrence = readSingle(uid, record, start, line);
-      singles.set(detach(uid), { sequence: record.sequence, lastModified: record.lastModified, occurrence });
+      keepSingle(uid, record, blocks[index]?.start ?? 0, () => readSingle(uid, record, start, line));
     });
   };
 
   let batch: ComponentBlock[] = [];
   let batchChars = 0;
+  let scanned = 0;
   for (const block of split.events) {
+    // Most events of a large feed are single events far from the window: skipped unparsed.
+    const skipped = quickSkip(source.slice(block.start, block.end), wallFrom, wallTo);
+    if (skipped !== null) {
+      keepSingle(skipped.uid, skipped, block.start, () => null);
+      if (++scanned % 256 === 0 && budget.shouldYield(true)) await budget.yieldNow();
+      continue;
+    }
     batch.push(block);
     batchChars += block.end - block.start;
     if (batchChars >= BATCH_CHARS || batch.length >= BATCH_EVENTS) {

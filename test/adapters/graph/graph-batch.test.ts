@@ -117,7 +117,10 @@ describe('Graph JSON $batch (graph.batchSize)', () => {
   it('a $batch that fails as a whole fails each of its calendars transiently, and nothing is applied', async () => {
     const h = harness({ batchSize: 20 });
     nockToken(1);
-    nock(GRAPH).post('/v1.0/$batch').times(3).reply(503, fixture('error-503-unavailable.json'));
+    nock(GRAPH)
+      .post('/v1.0/$batch')
+      .times(3)
+      .reply(503, fixture('error-503-unavailable.json') as nock.Body);
     const results = await syncCycle(h.deps, h.config.calendars, { now: NOW, concurrency: 4 });
     for (const result of results) {
       expect(result.status).toBe('failed');
