@@ -52,7 +52,8 @@ const stop = async () => {
       forced,
       maxRssKb: process.resourceUsage().maxRSS,
       cpuMs: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000),
-      entries: memorySink?.entries.size ?? null, syncMs: count === 0 ? 0 : (sum / count) * 1000,
+      entries: memorySink?.entries.size ?? null,
+      syncMs: count === 0 ? 0 : (sum / count) * 1000,
     })}\n`,
   );
   process.exit(forced ? 1 : 0);

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { graphSourceOptions } from '../adapters/graph/graph-config.js';
-import { createGraphSource } from '../adapters/graph/graph-source.js';
+import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
+import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
 import { createIcsSource } from '../adapters/ical/ics-source.js';
 import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
 import { FolderReportArchive } from '../adapters/mail/report-folder.js';
@@ -179,4 +180,41 @@ export function createReportDependencies(
           });
   }
   return { config, state, archive, mailer };
+}
+
+/**
+ * The directory with Entra ID's opt-in group merged in (`graph.optInGroup`): the group's members
+ * become employees with one Graph calendar each, next to the config's own directory (a member the
+ * config lists keeps its id, extension and manager). Without `optInGroup` the config is returned
+ * as it is. Read once when a command or the service starts; restart the service to pick up new
+ * members.
+ */
+export async function withEntraDirectory(config: HanvisaConfig): Promise<HanvisaConfig> {
+  const graph = config.graph;
+  if (!graph || graph.optInGroup === undefined) return config;
+  const directory = await loadGraphDirectory({
+    http: createGraphHttp(graphSourceOptions(config)),
+    clientId: graph.clientId,
+    groupId: graph.optInGroup,
+    extensionFrom: graph.extensionFrom,
+    configEmployees: config.employees,
+  });
+  const employees = new Map(config.employees);
+  const people = new Map(config.people);
+  for (const person of directory.managers) if (!people.has(person.id)) people.set(person.id, person);
+  for (const employee of directory.employees) {
+    if (!employees.has(employee.id)) employees.set(employee.id, employee);
+    people.set(employee.id, employees.get(employee.id) ?? employee);
+  }
+  // An employee whose Graph calendar the config already names keeps that one: a second id for
+  // the same mailbox would refer every meeting twice.
+  const known = new Set(config.calendars.map((calendar) => calendar.id));
+  const withGraph = new Set(
+    config.calendars.filter((item) => item.kind === 'graph').map((item) => item.employee),
+  );
+  const calendars = [
+    ...config.calendars,
+    ...directory.calendars.filter((calendar) => !known.has(calendar.id) && !withGraph.has(calendar.employee)),
+  ];
+  return { ...config, employees, people, calendars };
 }

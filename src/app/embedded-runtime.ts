@@ -3,7 +3,7 @@ import type { Instant } from '../domain/occurrence.js';
 import type { App } from './composition-root.js';
 import { type ScheduledReportsResult, sendDueReports } from './report-schedule.js';
 import type { CalendarSyncResult } from './sync-calendar.js';
-import { type CycleSummary, summarise, syncCycle } from './sync-cycle.js';
+import { type CycleSummary, cycleConcurrency, summarise, syncCycle } from './sync-cycle.js';
 
 export interface EmbeddedRuntimeOptions {
   readonly everyMs: number;
@@ -26,7 +26,10 @@ export async function runEmbedded(app: App, options: EmbeddedRuntimeOptions): Pr
   let cycles = 0;
   while (!options.signal.aborted) {
     const now = options.clock();
-    const results = await syncCycle(app.sync, app.config.calendars, { now });
+    const results = await syncCycle(app.sync, app.config.calendars, {
+      now,
+      concurrency: cycleConcurrency(app.config),
+    });
     cycles++;
     options.onCycle(results, summarise(results), now);
     const reports = await sendDueReports(app.reports, now);

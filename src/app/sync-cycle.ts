@@ -32,6 +32,16 @@ export function summarise(results: readonly CalendarSyncResult[]): CycleSummary 
 }
 
 /**
+ * How many calendars a cycle syncs at once: 8, or twice `graph.maxConcurrency` when Graph is
+ * configured, so that Graph's global cap (not the cycle) is what limits requests in flight.
+ */
+export function cycleConcurrency(config: {
+  readonly graph: { readonly maxConcurrency: number } | null | undefined;
+}): number {
+  return Math.max(8, 2 * (config.graph?.maxConcurrency ?? 0));
+}
+
+/**
  * One cycle over the given calendars with at most `concurrency` in flight. Each calendar's
  * failure stays its own (syncCalendar never throws for a calendar), so one broken feed never
  * stops the others. Results come back in the calendars' order.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { DateTime } from 'luxon';
+import { withEntraDirectory } from '../app/composition-root.js';
 import { type HanvisaConfig, loadConfig } from '../app/config/load-config.js';
 import { UsageError } from '../domain/errors.js';
 import type { Instant } from '../domain/occurrence.js';
@@ -46,6 +47,11 @@ export function configFor(context: CommandContext): HanvisaConfig {
     throw new UsageError(`no ${DEFAULT_CONFIG} here: pass --config PATH`);
   }
   return loadConfig(context.common.config);
+}
+
+/** The config with the Entra ID opt-in group's members merged in (commands that sync or report). */
+export async function directoryConfigFor(context: CommandContext): Promise<HanvisaConfig> {
+  return withEntraDirectory(configFor(context));
 }
 
 /**

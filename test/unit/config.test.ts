@@ -72,7 +72,9 @@ schedule: { every: 5 minutes }
       expect.arrayContaining([
         expect.stringMatching(/^timeZone: not an IANA time zone/),
         expect.stringMatching(/^window\.pastDays: /),
-        expect.stringMatching(/^codes\.entries\[3\]\.code: duplicate code "MÖT" \(already used by codes\.entries\[0\]\)/),
+        expect.stringMatching(
+          /^codes\.entries\[3\]\.code: duplicate code "MÖT" \(already used by codes\.entries\[0\]\)/,
+        ),
         expect.stringMatching(/^codes\.entries\[4\]\.aliases\[0\]: duplicate code "MOT"/),
         expect.stringMatching(/^directory\.employees\[0\]\.manager: unknown manager "nobody"/),
         expect.stringMatching(/^schedule\.every: a duration/),
@@ -83,15 +85,21 @@ schedule: { every: 5 minutes }
   });
 
   it('rejects unknown keys with a did-you-mean', () => {
-    expect(problemsOf(`${MINIMAL}timezone: Europe/Stockholm\nrules: { lateEntry: { deadlin: "08:00" } }\n`)).toEqual([
-      expect.stringMatching(/^rules\.lateEntry\.deadlin: unknown key "deadlin" \(did you mean "deadline"\?\)/),
+    expect(
+      problemsOf(`${MINIMAL}timezone: Europe/Stockholm\nrules: { lateEntry: { deadlin: "08:00" } }\n`),
+    ).toEqual([
+      expect.stringMatching(
+        /^rules\.lateEntry\.deadlin: unknown key "deadlin" \(did you mean "deadline"\?\)/,
+      ),
       expect.stringMatching(/^timezone: unknown key "timezone" \(did you mean "timeZone"\?\)/),
     ]);
   });
 
   it('refuses secrets in the file and says where they belong', () => {
     const problems = problemsOf(`${MINIMAL}graph: { tenantId: t, clientId: c, clientSecret: hunter2 }\n`);
-    expect(problems).toEqual([expect.stringMatching(/^graph\.clientSecret: secrets do not belong.*HANVISA_GRAPH_CLIENT_SECRET/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^graph\.clientSecret: secrets do not belong.*HANVISA_GRAPH_CLIENT_SECRET/),
+    ]);
     expect(problems.join('\n')).not.toContain('hunter2');
   });
 
@@ -108,6 +116,8 @@ schedule: { every: 5 minutes }
 
   it('config/hanvisa.schema.json is generated from the zod schema and up to date', () => {
     const committed = JSON.parse(readFileSync(path.join(ROOT, 'config/hanvisa.schema.json'), 'utf8'));
-    expect(committed, 'stale: run "npm run schema" and commit config/hanvisa.schema.json').toEqual(configJsonSchema());
+    expect(committed, 'stale: run "npm run schema" and commit config/hanvisa.schema.json').toEqual(
+      configJsonSchema(),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { createApp, createReportDependencies } from '../../app/composition-root.
 import type { ReportFile } from '../../app/ports/report-delivery.js';
 import { PermanentError, UsageError } from '../../domain/errors.js';
 import { reportJson } from '../../domain/report/report-json.js';
-import { type Command, configFor, parseInstant, printJson } from '../command.js';
+import { type Command, directoryConfigFor, parseInstant, printJson } from '../command.js';
 
 const FORMATS = ['json', 'csv', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -44,7 +44,7 @@ export const reportLateCommand: Command = {
       );
     }
     const formats = formatsOf(context.values.format as string | undefined);
-    const config = configFor(context);
+    const config = await directoryConfigFor(context);
     const query = {
       from: parseInstant(fromText, config.timeZone, '--from'),
       to: parseInstant(toText, config.timeZone, '--to'),

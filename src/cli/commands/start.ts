@@ -2,7 +2,7 @@ import { runDistributed } from '../../../workers/main.js';
 import { createApp } from '../../app/composition-root.js';
 import { runEmbedded } from '../../app/embedded-runtime.js';
 import { UsageError } from '../../domain/errors.js';
-import { type Command, configFor, nowFor } from '../command.js';
+import { type Command, directoryConfigFor, nowFor } from '../command.js';
 import { renderCycle } from '../render-cycle.js';
 
 export const startCommand: Command = {
@@ -12,7 +12,7 @@ export const startCommand: Command = {
   options: { cycles: { type: 'string' }, port: { type: 'string' } },
   allowPositionals: false,
   async run(context) {
-    const config = configFor(context);
+    const config = await directoryConfigFor(context);
     const cyclesText = context.values.cycles as string | undefined;
     const maxCycles = cyclesText === undefined ? undefined : Number(cyclesText);
     if (maxCycles !== undefined && !(Number.isInteger(maxCycles) && maxCycles > 0)) {

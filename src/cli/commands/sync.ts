@@ -1,7 +1,7 @@
 import { createApp } from '../../app/composition-root.js';
-import { summarise, syncCycle } from '../../app/sync-cycle.js';
+import { cycleConcurrency, summarise, syncCycle } from '../../app/sync-cycle.js';
 import { UsageError } from '../../domain/errors.js';
-import { type Command, configFor, nowFor, printJson } from '../command.js';
+import { type Command, directoryConfigFor, nowFor, printJson } from '../command.js';
 import { renderCycle } from '../render-cycle.js';
 
 export const syncCommand: Command = {
@@ -14,11 +14,12 @@ export const syncCommand: Command = {
     if (context.values.once !== true) {
       throw new UsageError('sync needs --once (the long-running service is "hanvisa start")');
     }
-    const config = configFor(context);
+    const config = await directoryConfigFor(context);
     const now = nowFor(context, config.timeZone);
     const app = createApp(config);
     try {
       const results = await syncCycle(app.sync, config.calendars, {
+        concurrency: cycleConcurrency(config),
         now,
         force: context.values.force === true,
       });
