@@ -112,13 +112,7 @@ const codes = z
             'Code-like prefixes that are never codes and never unknown codes (reply and forward prefixes).',
           ),
       })
-      .default({
-        position: 'prefix',
-        referred: [':'],
-        infoOnly: [';'],
-        marker: '#',
-        notCodes: ['RE', 'SV', 'FW', 'FWD', 'VB', 'AW', 'WG', 'TR'],
-      }),
+      .prefault({}),
     entries: codeEntries,
     private: z
       .enum(['referCodeOnly', 'skip'])
@@ -244,36 +238,23 @@ const rules = z
           .describe('Planned meetings must be entered by this local time on their day.'),
         countInvited: z.boolean().default(false).describe('Count meetings the employee was invited to.'),
       })
-      .default({ enabled: true, deadline: '08:00', countInvited: false }),
-    unknownCode: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+      .prefault({}),
+    unknownCode: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
     missingCode: z
       .strictObject({
         enabled: z.boolean().default(false),
         workingHours: z
           .strictObject({ from: timeOfDay.default('08:00'), to: timeOfDay.default('17:00') })
-          .default({ from: '08:00', to: '17:00' }),
+          .prefault({}),
         workingDays: z
           .array(z.number().int().min(1).max(7))
           .default([1, 2, 3, 4, 5])
           .describe('ISO weekdays, 1 = Monday.'),
       })
-      .default({
-        enabled: false,
-        workingHours: { from: '08:00', to: '17:00' },
-        workingDays: [1, 2, 3, 4, 5],
-      }),
+      .prefault({}),
     findingsRetentionDays: z.number().int().positive().default(400).describe('How long findings are kept.'),
   })
-  .default({
-    lateEntry: { enabled: true, deadline: '08:00', countInvited: false },
-    unknownCode: { enabled: true },
-    missingCode: {
-      enabled: false,
-      workingHours: { from: '08:00', to: '17:00' },
-      workingDays: [1, 2, 3, 4, 5],
-    },
-    findingsRetentionDays: 400,
-  });
+  .prefault({});
 
 const sink = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -301,7 +282,7 @@ export const configSchema = z
         pastDays: z.number().int().min(0).max(31).default(1),
         futureDays: z.number().int().min(0).max(366).default(14),
       })
-      .default({ pastDays: 1, futureDays: 14 })
+      .prefault({})
       .describe(
         'The sync window: from local midnight pastDays ago to the end of the futureDays-th day ahead.',
       ),
@@ -330,10 +311,10 @@ export const configSchema = z
           .default(4)
           .describe('The guard applies from this many future entries.'),
       })
-      .default({ maxShare: 0.5, minEntries: 4 }),
+      .prefault({}),
     schedule: z
       .strictObject({ every: duration.default('5m').describe('Poll interval, e.g. "5m".') })
-      .default({ every: '5m' }),
+      .prefault({}),
     reports: z
       .strictObject({
         schedule: z.string().min(1).default('0 7 * * 1').describe('Cron in timeZone; default Mondays 07:00.'),
@@ -349,7 +330,7 @@ export const configSchema = z
           })
           .optional(),
       })
-      .default({ schedule: '0 7 * * 1', folder: 'reports' }),
+      .prefault({}),
     server: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('Listen address; 0.0.0.0 in a container.'),
@@ -363,7 +344,7 @@ export const configSchema = z
             'Port of /healthz, /readyz, /metrics and (embedded register) the REST register /referrals.',
           ),
       })
-      .default({ host: '127.0.0.1', port: 8080 })
+      .prefault({})
       .describe('The HTTP listener of "hanvisa start".'),
     workers: z
       .strictObject({
@@ -381,7 +362,7 @@ export const configSchema = z
           .default('10m')
           .describe('/healthz fails when jobs wait but this process completed none for this long.'),
       })
-      .default({ concurrency: 16, shutdownDeadline: '25s', stalledAfter: '10m' })
+      .prefault({})
       .describe('The distributed runtime (REDIS_URL set): BullMQ workers.'),
     ics: z
       .strictObject({
@@ -400,15 +381,7 @@ export const configSchema = z
         maxOccurrencesPerSeries: z.number().int().positive().default(2_000),
         recurrenceStepBudget: z.number().int().positive().default(1_000_000),
       })
-      .default({
-        allowPrivateHosts: [],
-        timeoutMs: 15_000,
-        maxBytes: 5 * 1024 * 1024,
-        maxRedirects: 5,
-        maxEventsPerFeed: 100_000,
-        maxOccurrencesPerSeries: 2_000,
-        recurrenceStepBudget: 1_000_000,
-      }),
+      .prefault({}),
     graph: z
       .strictObject({
         tenantId: z.string().min(1),

@@ -1,4 +1,5 @@
 import type { Instant } from '../../domain/occurrence.js';
+import type { RuleFinding } from '../../domain/rules/rule.js';
 import type { SourceCursor } from './calendar-source.js';
 
 /** What hanvisa remembers about one calendar between cycles. */
@@ -12,21 +13,11 @@ export interface CalendarSyncState {
 }
 
 /**
- * A rule finding, stored once per `key` (rule, calendar, uid, occurrence start): a second cycle
- * that finds the same thing does not add a row, and deleting the event does not remove it.
- * `details` holds codes, kinds and instants only, never subject text.
+ * A rule finding (the domain's `RuleFinding`), stored once per `key` (rule, calendar, uid,
+ * occurrence start): a second cycle that finds the same thing does not add a row, and deleting
+ * the event does not remove it. `details` holds codes, kinds and instants only, never subject text.
  */
-export interface Finding {
-  readonly key: string;
-  readonly rule: string;
-  readonly kind: string;
-  readonly employee: string;
-  readonly calendar: string;
-  readonly eventUid: string;
-  readonly occurrenceStart: Instant;
-  readonly foundAt: Instant;
-  readonly details: Readonly<Record<string, string | number | boolean | null>>;
-}
+export type Finding = RuleFinding;
 
 export interface FindingQuery {
   readonly from: Instant;
