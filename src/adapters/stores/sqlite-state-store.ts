@@ -3,6 +3,9 @@ import type { SourceCursor } from '../../app/ports/calendar-source.js';
 import type { CalendarSyncState, Finding, FindingQuery, StateStore } from '../../app/ports/state-store.js';
 import type { Instant } from '../../domain/occurrence.js';
 
+/** Keys per statement in markSeen. */
+const SEEN_BATCH = 500;
+
 interface StateRow {
   calendar: string;
   cursor: string | null;
@@ -43,8 +46,12 @@ export class SqliteStateStore implements StateStore {
        ON CONFLICT (calendar) DO UPDATE SET cursor = excluded.cursor, last_sync_at = excluded.last_sync_at,
          last_success_at = excluded.last_success_at, last_error = excluded.last_error`,
     );
-    this.#insertSeen = db.prepare('INSERT OR IGNORE INTO first_seen (key, seen_at) VALUES (?, ?)');
-    this.#getSeen = db.prepare('SELECT seen_at FROM first_seen WHERE key = ?');
+    this.#insertSeen = db.prepare(
+      'INSERT OR IGNORE INTO first_seen (key, seen_at) SELECT value, @now FROM json_each(@keys)',
+    );
+    this.#getSeen = db.prepare(
+      'SELECT key, seen_at FROM first_seen WHERE key IN (SELECT value FROM json_each(@keys))',
+    );
     this.#insertFinding = db.prepare(
       `INSERT OR IGNORE INTO finding (key, rule, kind, employee, calendar, event_uid, occurrence_start, found_at, details)
        VALUES (@key, @rule, @kind, @employee, @calendar, @eventUid, @occurrenceStart, @foundAt, @details)`,
@@ -75,10 +82,16 @@ export class SqliteStateStore implements StateStore {
 
   async markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>> {
     const result = new Map<string, Instant>();
+    if (keys.length === 0) return result;
+    // Two statements per batch, not two per key: the keys travel as one JSON array.
     this.#db.transaction(() => {
-      for (const key of keys) {
-        this.#insertSeen.run(key, now);
-        result.set(key, (this.#getSeen.get(key) as { seen_at: number }).seen_at);
+      const unique = [...new Set(keys)];
+      for (let index = 0; index < unique.length; index += SEEN_BATCH) {
+        const batch = JSON.stringify(unique.slice(index, index + SEEN_BATCH));
+        this.#insertSeen.run({ keys: batch, now });
+        for (const row of this.#getSeen.all({ keys: batch }) as { key: string; seen_at: number }[]) {
+          result.set(row.key, row.seen_at);
+        }
       }
     })();
     return result;
