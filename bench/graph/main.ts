@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGraphSource } from '../../src/adapters/graph/graph-source.js';
+import { MemoryReferralSink } from '../../src/adapters/sinks/memory-referral-sink.js';
 import { SqliteReferralSink } from '../../src/adapters/sinks/sqlite-referral-sink.js';
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
 import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
@@ -16,7 +17,6 @@ import type { StateStore } from '../../src/app/ports/state-store.js';
 import { syncCycle } from '../../src/app/sync-cycle.js';
 import type { TimeSpan } from '../../src/domain/occurrence.js';
 import { syncWindow } from '../../src/domain/sync-window.js';
-import { IndexedMemorySink } from './indexed-memory-sink.js';
 import { type MockGraphStats, mockTlsDir } from './mock-graph-server.js';
 
 /**
@@ -216,7 +216,7 @@ async function main() {
           sink = new SqliteReferralSink(db, { ownsDb: false });
           state = new SqliteStateStore(db);
         } else {
-          sink = new IndexedMemorySink();
+          sink = new MemoryReferralSink();
           state = new MemoryStateStore();
         }
         const deps = { config: { ...config, employees }, sourceFor: () => source, sink, state };
