@@ -7,10 +7,10 @@ import {
   ResponseType,
 } from '@microsoft/microsoft-graph-client';
 import { PermanentError, TransientError } from '../../domain/errors.js';
+import { retryAfterMs } from '../http/retry-after.js';
 import { RequestLimiter } from './concurrency-limiter.js';
 import type { TokenProvider } from './graph-auth.js';
 import { graphFailure, type RequestSubject } from './graph-errors.js';
-import { retryAfterMs } from './retry-after.js';
 
 /** How hanvisa talks to Graph; defaults are Exchange's documented limits and a retry budget that stays below the queue's. */
 export interface GraphHttpSettings {

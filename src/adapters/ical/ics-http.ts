@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermanentError, TransientError } from '../../domain/errors.js';
+import { retryAfterMs } from '../http/retry-after.js';
 import { guardedLookup, isBlockedAddress, type LookupFunction, PrivateAddressError } from './ssrf-guard.js';
 
 /** What the last fetch of this feed returned, to ask "changed since?". */
@@ -44,14 +45,6 @@ export function isFeedUrl(address: string): boolean {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-function retryAfterMs(header: string | undefined): number | null {
-  if (header === undefined) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
-}
 
 function toUrl(address: string, base?: URL): URL {
   let url: URL;
@@ -147,7 +140,7 @@ export async function fetchFeed(
       hop.response.resume();
       if (hop.status === 429 || hop.status === 408 || hop.status >= 500) {
         throw new TransientError(`the feed answered HTTP ${hop.status}; will try again`, {
-          retryAfterMs: retryAfterMs(hop.headers['retry-after'] as string | undefined),
+          retryAfterMs: retryAfterMs(hop.headers['retry-after'] as string | undefined, Date.now()),
         });
       }
       throw new PermanentError(

@@ -1,7 +1,7 @@
 import type { ReportMail, ReportMailer } from '../../app/ports/report-delivery.js';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import type { TokenProvider } from '../graph/graph-auth.js';
-import { retryAfterMs } from '../graph/retry-after.js';
+import { retryAfterMs } from '../http/retry-after.js';
 
 export interface GraphMailSettings {
   /** `graph.baseUrl`, e.g. https://graph.microsoft.com/v1.0 */

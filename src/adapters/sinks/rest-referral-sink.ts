@@ -3,6 +3,7 @@ import type { ReferralQuery, ReferralSink } from '../../app/ports/referral-sink.
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import type { Plan } from '../../domain/reconcile.js';
 import type { ReferralEntry } from '../../domain/referral-entry.js';
+import { retryAfterMs as parseRetryAfter } from '../http/retry-after.js';
 
 export type RestSinkAuth =
   | { readonly kind: 'none' }
@@ -162,8 +163,8 @@ export class RestReferralSink implements ReferralSink {
       await response.body?.cancel();
       if (response.status === 429 || response.status >= 500) {
         lastProblem = `answered ${response.status}`;
-        const header = Number(response.headers.get('retry-after'));
-        retryAfterMs = Number.isFinite(header) && header > 0 ? Math.min(header * 1000, 60_000) : null;
+        const asked = parseRetryAfter(response.headers.get('retry-after'), Date.now());
+        retryAfterMs = asked === null || asked === 0 ? null : Math.min(asked, 60_000);
         continue;
       }
       const hint =

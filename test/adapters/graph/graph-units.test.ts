@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestLimiter } from '../../../src/adapters/graph/concurrency-limiter.js';
 import { decodeCursor, encodeCursor, itemKey } from '../../../src/adapters/graph/graph-cursor.js';
 import { type GraphEvent, toOccurrence } from '../../../src/adapters/graph/graph-event.js';
-import { retryAfterMs } from '../../../src/adapters/graph/retry-after.js';
+import { retryAfterMs } from '../../../src/adapters/http/retry-after.js';
 
 const NOW = Date.parse('2025-03-19T07:00:00Z');
 
