@@ -166,6 +166,11 @@ const employee = z.strictObject({
     .optional()
     .describe('The id of the employee or manager who gets the late-entry report.'),
   email: z.string().email().optional().describe("Where this person's reports are mailed (managers)."),
+  unit: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The unit (enhet) the switchboard can search by, e.g. "Ekonomi".'),
   calendars: z.array(calendar).default([]),
 });
 
@@ -346,6 +351,44 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The HTTP listener of "hanvisa start".'),
+    pages: z
+      .strictObject({
+        publicUrl: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            'The address people open the pages at (https://… behind a proxy); default the listener. Used for the sign-in redirect and Secure cookies.',
+          ),
+        sessionHours: z
+          .number()
+          .positive()
+          .max(24)
+          .default(10)
+          .describe('How long a sign-in lasts (a working day).'),
+        oidc: z
+          .strictObject({
+            issuer: z.string().url().describe('Entra ID: https://login.microsoftonline.com/<tenant id>/v2.0'),
+            clientId: z.string().min(1).describe("The app registration's application (client) id."),
+            redirectUri: z
+              .string()
+              .url()
+              .optional()
+              .describe('Default <publicUrl>/auth/callback; register exactly this in Entra ID.'),
+            groupRoles: z
+              .record(z.string().min(1), z.enum(['switchboard', 'it', 'manager', 'employee']))
+              .default({})
+              .describe(
+                'Group object id → role, for tenants that use groups instead of app roles (needs the groups claim).',
+              ),
+          })
+          .optional()
+          .describe(
+            'Sign-in through Entra ID (OpenID Connect, authorization code + PKCE); secret from HANVISA_OIDC_CLIENT_SECRET. Without it, "hanvisa start" prints a one-time sign-in link on a loopback listener.',
+          ),
+      })
+      .prefault({})
+      .describe('The pages: the switchboard board, /me, /it, /it/koder and /reports.'),
     workers: z
       .strictObject({
         concurrency: z

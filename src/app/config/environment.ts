@@ -14,6 +14,12 @@ export interface Environment {
     /** The public certificate (PEM) for subject-name/issuer auth, optional. */
     readonly certificateFile: string | null;
   };
+  readonly pages: {
+    /** Signs the pages' session cookies; unset: a random key per process (sign-ins end with a restart). */
+    readonly sessionSecret: string | null;
+    /** The Entra ID app registration's client secret (confidential client). */
+    readonly oidcClientSecret: string | null;
+  };
   readonly sink: {
     readonly token: string | null;
     readonly user: string | null;
@@ -36,6 +42,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       certificateKeyFile: value(env, 'HANVISA_GRAPH_CERTIFICATE_KEY_FILE'),
       certificateThumbprint: value(env, 'HANVISA_GRAPH_CERTIFICATE_THUMBPRINT'),
       certificateFile: value(env, 'HANVISA_GRAPH_CERTIFICATE_FILE'),
+    },
+    pages: {
+      sessionSecret: value(env, 'HANVISA_SESSION_SECRET'),
+      oidcClientSecret: value(env, 'HANVISA_OIDC_CLIENT_SECRET'),
     },
     sink: {
       token: value(env, 'HANVISA_SINK_TOKEN'),

@@ -20,6 +20,8 @@ export interface Person {
 export interface Employee extends Person {
   readonly extension: string;
   readonly manager: string | null;
+  /** The unit (enhet) the switchboard can search by. */
+  readonly unit?: string;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface HanvisaConfig {
   };
   readonly ics: ConfigFile['ics'];
   readonly graph: ConfigFile['graph'] | null;
+  /** The pages' sign-in (Entra ID OIDC, or the loopback link) and sessions. */
+  readonly pages: ConfigFile['pages'];
   readonly env: Environment;
 }
 
@@ -177,6 +181,7 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
       email: person.email ?? null,
       extension: person.extension,
       manager: person.manager ?? null,
+      ...(person.unit === undefined ? {} : { unit: person.unit }),
     };
     employees.set(person.id, employee);
     people.set(person.id, employee);
@@ -231,6 +236,7 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     },
     ics: raw.ics,
     graph: raw.graph ?? null,
+    pages: raw.pages,
     env,
   };
 }
