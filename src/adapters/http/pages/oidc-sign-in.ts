@@ -8,7 +8,6 @@ export interface OidcOptions {
   readonly clientId: string;
   /** Confidential client (HANVISA_OIDC_CLIENT_SECRET); null: a public client with PKCE only. */
   readonly clientSecret: string | null;
-  readonly redirectUri: string;
   /** Group object id → role, for tenants that use groups instead of app roles. */
   readonly groupRoles: Readonly<Record<string, PageRole>>;
   /** Tests only: an issuer on plain http (a local provider). */
@@ -21,6 +20,8 @@ export interface PendingSignIn {
   readonly state: string;
   readonly nonce: string;
   readonly next: string;
+  /** The redirect URI sent, to which the provider calls back (it must be registered exactly). */
+  readonly redirectUri: string;
 }
 
 /** The account that signed in: ids to match the directory, and the roles the token grants. */
@@ -69,7 +70,10 @@ export class OidcSignIn {
   }
 
   /** The provider's URL to send the browser to, and what to remember until the callback. */
-  async begin(next: string): Promise<{ readonly url: string; readonly pending: PendingSignIn }> {
+  async begin(
+    next: string,
+    redirectUri: string,
+  ): Promise<{ readonly url: string; readonly pending: PendingSignIn }> {
     const config = await this.config();
     const verifier = client.randomPKCECodeVerifier();
     const pending: PendingSignIn = {
@@ -77,9 +81,10 @@ export class OidcSignIn {
       state: client.randomState(),
       nonce: client.randomNonce(),
       next,
+      redirectUri,
     };
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: this.options.redirectUri,
+      redirect_uri: redirectUri,
       scope: 'openid profile email',
       response_type: 'code',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),

@@ -138,7 +138,11 @@ function readPending(request: FastifyRequest): PendingSignIn | null {
   if (!unsigned.valid || unsigned.value === null) return null;
   try {
     const value = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as PendingSignIn;
-    return typeof value.verifier === 'string' && typeof value.state === 'string' ? value : null;
+    return typeof value.verifier === 'string' &&
+      typeof value.state === 'string' &&
+      typeof value.redirectUri === 'string'
+      ? value
+      : null;
   } catch {
     return null;
   }
@@ -201,7 +205,10 @@ export function signInRoutes(
     }
     let started: Awaited<ReturnType<OidcSignIn['begin']>>;
     try {
-      started = await auth.oidc.begin(next);
+      started = await auth.oidc.begin(
+        next,
+        directory.redirectUri ?? `${request.protocol}://${request.host}/auth/callback`,
+      );
     } catch (error) {
       return page(
         reply,
@@ -243,8 +250,7 @@ export function signInRoutes(
         messagePage('Inloggningen gick ut', [html`Börja om: <a href="/auth/login">logga in</a>.`], null),
       );
     }
-    const base = directory.redirectUri ?? `${request.protocol}://${request.host}/auth/callback`;
-    const callback = new URL(base);
+    const callback = new URL(pending.redirectUri);
     callback.search = new URL(request.url, 'http://callback.invalid').search;
     let account: SignedInAccount;
     try {
