@@ -343,6 +343,12 @@ export const configSchema = z
           .describe(
             'Port of /healthz, /readyz, /metrics and (embedded register) the REST register /referrals.',
           ),
+        auth: z
+          .enum(['token', 'none'])
+          .default('token')
+          .describe(
+            'token: every register call needs a bearer token (HANVISA_API_TOKENS); none: no credential, allowed only when host is loopback.',
+          ),
       })
       .prefault({})
       .describe('The HTTP listener of "hanvisa start".'),

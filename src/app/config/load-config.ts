@@ -51,6 +51,14 @@ export interface HanvisaConfig {
   };
   readonly ics: ConfigFile['ics'];
   readonly graph: ConfigFile['graph'] | null;
+  /** The HTTP listener of `hanvisa start` (both runtimes). */
+  readonly server: { readonly host: string; readonly port: number; readonly auth: 'token' | 'none' };
+  /** How the runtimes run jobs; durations in milliseconds. */
+  readonly workers: {
+    readonly concurrency: number;
+    readonly shutdownDeadlineMs: number;
+    readonly stalledAfterMs: number;
+  };
   readonly env: Environment;
 }
 
@@ -231,6 +239,12 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     },
     ics: raw.ics,
     graph: raw.graph ?? null,
+    server: raw.server,
+    workers: {
+      concurrency: raw.workers.concurrency,
+      shutdownDeadlineMs: parseDuration(raw.workers.shutdownDeadline),
+      stalledAfterMs: parseDuration(raw.workers.stalledAfter),
+    },
     env,
   };
 }
