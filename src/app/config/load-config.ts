@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -115,12 +115,41 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${formatPath(issue.path)}: ${issue.message}`];
 }
 
+const FEED_URL = /^(https?|webcal):\/\//i;
+
+/** Why a file feed cannot be read, or null when it can. */
+function feedFileProblem(absolute: string): string | null {
+  try {
+    if (!statSync(absolute).isFile()) return 'not a file';
+    accessSync(absolute, constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : `cannot read the file (${code})`;
+  }
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /**
+   * Also check that every file feed (`{ ics: path }`) exists and is readable. `config validate`
+   * does; the service does not, because a feed file that is missing for a while fails only its
+   * own calendar (named by its id) and the others keep syncing.
+   */
+  readonly checkFeedFiles?: boolean;
+}
+
 /**
  * Reads, validates and resolves a config file. Every problem (YAML syntax, schema, references,
- * duplicates) is collected and thrown together in one ConfigError, each line starting with its
- * path, so IT fixes them in one round. Nothing is written and nothing is connected here.
+ * duplicates, an unusable cron) is collected and thrown together in one ConfigError, each line
+ * starting with its path, so IT fixes them in one round. Nothing is written and nothing is
+ * connected here.
  */
-export function loadConfig(file: string, env: Environment = readEnvironment()): HanvisaConfig {
+export function loadConfig(
+  file: string,
+  env: Environment = readEnvironment(),
+  options: LoadConfigOptions = {},
+): HanvisaConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
@@ -158,6 +187,22 @@ export function loadConfig(file: string, env: Environment = readEnvironment()): 
   }
   if (!isMap(document.contents))
     throw new ConfigError(file, ['(top level): the config must be a YAML mapping']);
+  if (options.checkFeedFiles === true) {
+    const dir = path.dirname(absolute);
+    const problems: string[] = [];
+    result.data.directory.employees.forEach((person, index) => {
+      person.calendars.forEach((calendar, calendarIndex) => {
+        if (!('ics' in calendar) || FEED_URL.test(calendar.ics)) return;
+        const problem = feedFileProblem(path.resolve(dir, calendar.ics));
+        if (problem === null) return;
+        const issuePath = ['directory', 'employees', index, 'calendars', calendarIndex, 'ics'];
+        const node = document.getIn(issuePath, true);
+        const line = isNode(node) && node.range ? ` (line ${lineCounter.linePos(node.range[0]).line})` : '';
+        problems.push(`${formatPath(issuePath)}: ${problem} (relative to the config's folder)${line}`);
+      });
+    });
+    if (problems.length > 0) throw new ConfigError(file, problems);
+  }
   return resolveConfig(absolute, result.data, env);
 }
 
@@ -182,7 +227,7 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     people.set(person.id, employee);
     person.calendars.forEach((calendar, index) => {
       if ('ics' in calendar) {
-        const isUrl = /^(https?|webcal):\/\//i.test(calendar.ics);
+        const isUrl = FEED_URL.test(calendar.ics);
         calendars.push({
           id: calendar.id ?? `${person.id}/ics-${index + 1}`,
           employee: person.id,

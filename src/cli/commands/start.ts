@@ -8,9 +8,19 @@ import { renderCycle } from '../render-cycle.js';
 export const startCommand: Command = {
   name: 'start',
   summary: 'the long-running service (embedded; BullMQ workers when REDIS_URL is set)',
-  usage: 'start --config F [--json] [--cycles N] [--port N]',
-  options: { cycles: { type: 'string' }, port: { type: 'string' } },
-  allowPositionals: false,
+  options: {
+    cycles: { type: 'string', value: 'n', description: 'stop after N cycles', default: 'run until stopped' },
+    port: {
+      type: 'string',
+      value: 'n',
+      description: 'HTTP port, 0 picks a free one',
+      default: 'server.port of the config',
+    },
+  },
+  examples: [
+    'hanvisa start --config config/hanvisa.yaml',
+    'REDIS_URL=redis://127.0.0.1:6379 hanvisa start --config config/hanvisa.yaml',
+  ],
   async run(context) {
     const config = await directoryConfigFor(context);
     const cyclesText = context.values.cycles as string | undefined;
