@@ -86,6 +86,17 @@ describe('hanvisa config validate: cron and file feeds (real process)', () => {
     expect(sync.stderr).not.toContain(created.dir);
   });
 
+  it('a bad cron and a missing feed file are reported together, in one round', () => {
+    const created = withSchedule('0 7 * * 8');
+    rmSync(created.ics('david'));
+    const result = hanvisa(['config', 'validate', '--config', created.config, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).problems).toEqual([
+      expect.stringMatching(/^reports\.schedule: .*\(line 59\)$/),
+      expect.stringMatching(/^directory\.employees\[3\]\.calendars\[0\]\.ics: file not found.*\(line 49\)$/),
+    ]);
+  });
+
   it('a feed path that is a folder is "not a file"; feed URLs are not checked', () => {
     const created = workspace();
     rmSync(created.ics('anna'));

@@ -129,6 +129,33 @@ function feedFileProblem(absolute: string): string | null {
   }
 }
 
+/**
+ * Every `{ ics: path }` of the directory whose file cannot be read, each with its config path
+ * and line. Reads the parsed YAML defensively, so it reports together with schema problems.
+ */
+function feedFileProblems(
+  data: unknown,
+  dir: string,
+  lineOf: (at: readonly (string | number)[]) => string,
+): string[] {
+  const problems: string[] = [];
+  const employees = (data as { directory?: { employees?: unknown } } | null)?.directory?.employees;
+  if (!Array.isArray(employees)) return problems;
+  employees.forEach((person: unknown, index) => {
+    const calendars = (person as { calendars?: unknown } | null)?.calendars;
+    if (!Array.isArray(calendars)) return;
+    calendars.forEach((calendar: unknown, calendarIndex) => {
+      const ics = (calendar as { ics?: unknown } | null)?.ics;
+      if (typeof ics !== 'string' || ics === '' || FEED_URL.test(ics)) return;
+      const problem = feedFileProblem(path.resolve(dir, ics));
+      if (problem === null) return;
+      const at = ['directory', 'employees', index, 'calendars', calendarIndex, 'ics'];
+      problems.push(`${formatPath(at)}: ${problem} (relative to the config's folder)${lineOf(at)}`);
+    });
+  });
+  return problems;
+}
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /**
@@ -174,35 +201,22 @@ export function loadConfig(
     );
   }
   const data: unknown = document.toJS() ?? {};
+  const lineOf = (at: readonly (string | number)[]): string => {
+    const node = document.getIn(at, true);
+    return isNode(node) && node.range ? ` (line ${lineCounter.linePos(node.range[0]).line})` : '';
+  };
+  const feedProblems =
+    options.checkFeedFiles === true ? feedFileProblems(data, path.dirname(absolute), lineOf) : [];
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) =>
-      describeIssue(issue).map((problem) => {
-        const node = document.getIn(issue.path as (string | number)[], true);
-        const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : null;
-        return line === null ? problem : `${problem} (line ${line})`;
-      }),
+      describeIssue(issue).map((problem) => `${problem}${lineOf(issue.path as (string | number)[])}`),
     );
-    throw new ConfigError(file, problems);
+    throw new ConfigError(file, [...problems, ...feedProblems]);
   }
   if (!isMap(document.contents))
     throw new ConfigError(file, ['(top level): the config must be a YAML mapping']);
-  if (options.checkFeedFiles === true) {
-    const dir = path.dirname(absolute);
-    const problems: string[] = [];
-    result.data.directory.employees.forEach((person, index) => {
-      person.calendars.forEach((calendar, calendarIndex) => {
-        if (!('ics' in calendar) || FEED_URL.test(calendar.ics)) return;
-        const problem = feedFileProblem(path.resolve(dir, calendar.ics));
-        if (problem === null) return;
-        const issuePath = ['directory', 'employees', index, 'calendars', calendarIndex, 'ics'];
-        const node = document.getIn(issuePath, true);
-        const line = isNode(node) && node.range ? ` (line ${lineCounter.linePos(node.range[0]).line})` : '';
-        problems.push(`${formatPath(issuePath)}: ${problem} (relative to the config's folder)${line}`);
-      });
-    });
-    if (problems.length > 0) throw new ConfigError(file, problems);
-  }
+  if (feedProblems.length > 0) throw new ConfigError(file, feedProblems);
   return resolveConfig(absolute, result.data, env);
 }
 
