@@ -38,9 +38,19 @@ function withPort(config: HanvisaConfig, port: number | undefined): HanvisaConfi
 export const startCommand: Command = {
   name: 'start',
   summary: 'the long-running service (embedded; BullMQ workers when REDIS_URL is set)',
-  usage: 'start --config F [--json] [--cycles N] [--port N]',
-  options: { cycles: { type: 'string' }, port: { type: 'string' } },
-  allowPositionals: false,
+  options: {
+    cycles: { type: 'string', value: 'n', description: 'stop after N cycles', default: 'run until stopped' },
+    port: {
+      type: 'string',
+      value: 'n',
+      description: 'HTTP port, 0 picks a free one',
+      default: 'server.port of the config',
+    },
+  },
+  examples: [
+    'hanvisa start --config config/hanvisa.yaml',
+    'REDIS_URL=redis://127.0.0.1:6379 hanvisa start --config config/hanvisa.yaml',
+  ],
   async run(context) {
     const maxCycles = positiveInteger(context.values.cycles as string | undefined, '--cycles', 1);
     const port = positiveInteger(context.values.port as string | undefined, '--port', 0);
