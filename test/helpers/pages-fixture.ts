@@ -4,8 +4,8 @@ import type { PagesOptions } from '../../src/adapters/http/pages/pages-routes.js
 import { LoopbackLink, type PageAuth } from '../../src/adapters/http/pages/sign-in-routes.js';
 import { MemoryReferralSink } from '../../src/adapters/sinks/memory-referral-sink.js';
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
+import { pagesDepsFrom } from '../../src/app/composition-root.js';
 import type { HanvisaConfig } from '../../src/app/config/load-config.js';
-import { pagesDepsFrom } from '../../src/app/pages-wiring.js';
 import { CALENDAR_SOURCE, type ReferralEntry, referralContentHash } from '../../src/domain/referral-entry.js';
 import { findingKey } from '../../src/domain/rules/rule.js';
 import { sampleConfig } from './sample-config.js';

@@ -20,6 +20,8 @@ export interface Environment {
     /** The Entra ID app registration's client secret (confidential client). */
     readonly oidcClientSecret: string | null;
   };
+  /** API client tokens for the register API and /metrics (HANVISA_API_TOKENS, comma-separated). */
+  readonly apiTokens: readonly string[];
   readonly sink: {
     readonly token: string | null;
     readonly user: string | null;
@@ -47,6 +49,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       sessionSecret: value(env, 'HANVISA_SESSION_SECRET'),
       oidcClientSecret: value(env, 'HANVISA_OIDC_CLIENT_SECRET'),
     },
+    apiTokens: (value(env, 'HANVISA_API_TOKENS') ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== ''),
     sink: {
       token: value(env, 'HANVISA_SINK_TOKEN'),
       user: value(env, 'HANVISA_SINK_USER'),
