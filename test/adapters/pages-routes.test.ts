@@ -120,7 +120,7 @@ describe('pages: the board', () => {
     expect(anna.people.map((person: { id: string }) => person.id)).toEqual(['anna']);
     expect(anna.people[0]).toMatchObject({ state: 'away', now: 'Möte, åter 14.30' });
     const cecilia = await search('31002');
-    expect(cecilia.people[0]).toMatchObject({ id: 'cecilia', state: 'info', now: 'Info: Lunch, åter 10.30' });
+    expect(cecilia.people[0]).toMatchObject({ id: 'cecilia', state: 'info', now: 'Lunch, åter 10.30' });
     const david = await search('dav');
     expect(david.people[0]).toMatchObject({ state: 'available', next: 'Ute på besök 13.00–15.00' });
     expect((await search('zzz')).total).toBe(0);

@@ -66,10 +66,10 @@ function syntaxLines(table: CodeTable): string[] {
   const lines =
     table.syntax.position === 'prefix'
       ? [
-          `Skriv koden först i kalenderhändelsens ämne, följd av ${referred}: då hänvisas telefonen och växeln ser orsak och när du är åter (till exempel "${first}${table.syntax.referred[0] ?? ':'} Budgetberedning").`,
+          `Skriv koden först i kalenderhändelsens ämne, följd av ${referred}: då hänvisas telefonen och växeln ser orsak och när du är åter (till exempel "${first}${table.syntax.referred[0] ?? ':'} Projektmöte").`,
         ]
       : [
-          `Skriv ${table.syntax.marker} och koden var som helst i ämnet (till exempel "Budgetberedning ${table.syntax.marker}${first}"): då hänvisas telefonen och växeln ser orsak och när du är åter.`,
+          `Skriv ${table.syntax.marker} och koden var som helst i ämnet (till exempel "Projektmöte ${table.syntax.marker}${first}"): då hänvisas telefonen och växeln ser orsak och när du är åter.`,
         ];
   if (table.syntax.infoOnly.length > 0) {
     lines.push(

@@ -4,6 +4,7 @@ import type { Instant } from '../../../domain/occurrence.js';
 import type { ReferralEntry } from '../../../domain/referral-entry.js';
 import { referralText } from '../../../domain/referral-text.js';
 import type { PageEmployee } from './page-deps.js';
+import { spanText } from './page-time.js';
 
 /** What the switchboard sees of one referral: label, mode and times; never a subject. */
 export interface BoardEntry {
@@ -21,7 +22,7 @@ export interface BoardPerson {
   readonly unit: string | null;
   /** `away` (calls are referred), `info` (information only, calls ring), `available`. */
   readonly state: 'away' | 'info' | 'available';
-  /** "Möte, åter 14.30", or "Tillgänglig". */
+  /** "Möte, åter 14.30" (away, or information only: see `state`), or "Tillgänglig". */
   readonly now: string;
   /** What is next today: "Lunch 12.00–13.00", or null. */
   readonly next: string | null;
@@ -152,22 +153,11 @@ export class BoardIndex {
     const endOfDay = DateTime.fromMillis(now, { zone }).endOf('day').toMillis();
     const upcoming = entries.filter((entry) => entry.start > now);
     const nextToday = upcoming.find((entry) => entry.start <= endOfDay);
+    const today = DateTime.fromMillis(now, { zone });
     const describe = (entry: BoardEntry) => {
-      const sameDay = DateTime.fromMillis(entry.start, { zone }).hasSame(
-        DateTime.fromMillis(entry.end, { zone }),
-        'day',
-      );
-      const day = DateTime.fromMillis(entry.start, { zone }).setLocale('sv');
-      const when = DateTime.fromMillis(entry.start, { zone }).hasSame(
-        DateTime.fromMillis(now, { zone }),
-        'day',
-      )
-        ? ''
-        : `${day.toFormat('ccc d MMM')} `;
-      const span = sameDay
-        ? `${hhmm(entry.start, zone)}–${hhmm(entry.end, zone)}`
-        : referralText('', entry.start, entry.end, zone).replace(/^, /, `från ${hhmm(entry.start, zone)}, `);
-      return `${when}${entry.label} ${span}${entry.mode === 'infoOnly' ? ' (info)' : ''}`;
+      const isToday = DateTime.fromMillis(entry.start, { zone }).hasSame(today, 'day');
+      const span = spanText(entry.start, entry.end, zone, !isToday);
+      return `${entry.label} ${span}${entry.mode === 'infoOnly' ? ' (info)' : ''}`;
     };
     const state = referred !== undefined ? 'away' : info !== undefined ? 'info' : 'available';
     const shown = referred ?? info;
@@ -177,10 +167,7 @@ export class BoardIndex {
       extension: employee.extension,
       unit: employee.unit ?? null,
       state,
-      now:
-        shown === undefined
-          ? 'Tillgänglig'
-          : `${state === 'info' ? 'Info: ' : ''}${referralText(shown.label, shown.start, shown.end, zone)}`,
+      now: shown === undefined ? 'Tillgänglig' : referralText(shown.label, shown.start, shown.end, zone),
       next: nextToday === undefined ? null : describe(nextToday),
       later: upcoming.slice(0, 8).map(describe),
     };

@@ -97,7 +97,7 @@ function testerForm(csrf: string, subject: string, result: CodeTest | null): Raw
 <form method="post" action="/it/kodtest" id="kodtest">
 <input type="hidden" name="_csrf" value="${csrf}">
 <label for="amne">Ämnesrad</label>
-<input id="amne" name="amne" type="text" autocomplete="off" spellcheck="false" maxlength="500" value="${subject}" placeholder="MÖT: Budgetberedning">
+<input id="amne" name="amne" type="text" autocomplete="off" spellcheck="false" maxlength="500" value="${subject}" placeholder="MÖT: Projektmöte">
 <button type="submit">Testa</button>
 </form>
 <div id="kodtest-svar" role="status" aria-live="polite">${testerResult(result)}</div>
@@ -135,7 +135,7 @@ export function itRoutes(server: FastifyInstance, deps: PagesDeps, guard: PageGu
 ${
   deps.queue === undefined || deps.syncRequest === undefined
     ? ''
-    : html`<td><form method="post" action="/it/synka"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="kalender" value="${calendar.id}"><button type="submit" class="small" aria-label="Synka ${who}s kalender nu">Synka nu</button></form></td>`
+    : html`<td><form method="post" action="/it/synka"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="kalender" value="${calendar.id}"><button type="submit" class="small" aria-label="Synka nu: ${who}s kalender">Synka nu</button></form></td>`
 }</tr>`;
     });
     const canSync = deps.queue !== undefined && deps.syncRequest !== undefined;

@@ -5,6 +5,7 @@ import { swedishDate, swedishTime } from '../../../domain/report/swedish-format.
 import type { PageEmployee, PagesDeps } from './page-deps.js';
 import { forbidden, type PageGuard } from './page-guard.js';
 import { html, layout, type RawHtml } from './page-html.js';
+import { spanText } from './page-time.js';
 
 const LATE_KIND: Readonly<Record<string, string>> = {
   late: 'lades in efter tidsgränsen',
@@ -13,12 +14,9 @@ const LATE_KIND: Readonly<Record<string, string>> = {
 };
 
 function when(start: Instant, end: Instant | null, zone: string): string {
-  const day = swedishDate(start, zone);
-  if (end === null) return `${day} ${swedishTime(start, zone)}`;
-  const sameDay = DateTime.fromMillis(start, { zone }).hasSame(DateTime.fromMillis(end, { zone }), 'day');
-  return sameDay
-    ? `${day} ${swedishTime(start, zone)}–${swedishTime(end, zone)}`
-    : `${day} ${swedishTime(start, zone)} – ${swedishDate(end, zone)} ${swedishTime(end, zone)}`;
+  return end === null
+    ? `${swedishDate(start, zone)} ${swedishTime(start, zone)}`
+    : spanText(start, end, zone);
 }
 
 /**

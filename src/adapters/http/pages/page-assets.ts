@@ -47,7 +47,7 @@ label{font-weight:600;display:block;margin:0 0 .25rem}
 input[type=text],input[type=search],select{font:inherit;padding:.45rem .6rem;border:2px solid var(--muted);border-radius:4px;color:var(--ink);background:#fff}
 button{font:inherit;padding:.45rem .9rem;border-radius:4px;border:2px solid var(--brand);background:var(--brand);color:#fff;cursor:pointer}
 button.small{padding:.15rem .5rem;font-size:.9rem}
-form.inline{display:flex;gap:.5rem 1rem;align-items:end;flex-wrap:wrap}
+form.inline{display:flex;gap:.5rem 1rem;align-items:center;flex-wrap:wrap}
 form.inline label{margin:0}
 .board main{max-width:none;padding:.75rem 1rem}
 .search{display:block}
@@ -81,6 +81,7 @@ form.inline label{margin:0}
 .chart text{font-size:12px;fill:#1f2933}
 .chart .label.chosen{font-weight:700}
 .manual table{max-width:70rem}
+caption{text-align:left;font-weight:600;padding:.3rem 0}
 code{font-family:ui-monospace,Consolas,monospace;font-size:.95em}
 @media print{header.top,.skip,.print-hide{display:none}main{max-width:none;padding:0}a{color:inherit}}
 `;
