@@ -219,7 +219,8 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     jobs,
     syncListeners,
     readiness,
-    serve: (serveOptions) => serveHttp(config, serveOptions, { metrics, register, readiness, sink, state }),
+    serve: (serveOptions) =>
+      serveHttp(config, serveOptions, { metrics, register, readiness, sink, state, syncListeners }),
     async close() {
       await sink.close();
       await state.close();
@@ -272,6 +273,7 @@ async function serveHttp(
     readiness: () => Promise<HealthStatus>;
     sink: ReferralSink;
     state: StateStore;
+    syncListeners: Set<(result: CalendarSyncResult) => void>;
   },
 ): Promise<RunningService> {
   const { credentials, generated } = serviceCredentials(config, options.host);
@@ -294,6 +296,11 @@ async function serveHttp(
         clock: options.clock ?? Date.now,
         queue: options.jobs,
         syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+        onCalendarSynced: (listener) => {
+          const forward = (result: CalendarSyncResult) => listener(result.calendar);
+          parts.syncListeners.add(forward);
+          return () => parts.syncListeners.delete(forward);
+        },
       }),
       signIn.options,
     ),
@@ -317,6 +324,7 @@ export function pagesDepsFrom(
     readonly clock: () => Instant;
     readonly queue?: JobQueue;
     readonly syncRequest?: (calendar: string) => { readonly kind: string; readonly data: unknown };
+    readonly onCalendarSynced?: (listener: (calendar: string) => void) => () => void;
   },
 ): PagesDeps {
   return {

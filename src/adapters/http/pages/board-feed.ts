@@ -49,11 +49,31 @@ export class BoardFeed {
     return this.loading;
   }
 
-  /** Searches, re-reading the register first when the last read is older than `refreshMs`. */
+  /**
+   * Searches the index as it is; when the last read of the register is older than `refreshMs`
+   * a re-read starts in the background (only the very first search waits for it), so a search
+   * never pays for reading the whole register.
+   */
   async search(query: string, limit?: number): Promise<BoardAnswer & { readonly problem: string | null }> {
     const now = this.clock();
-    if (now - this.loadedAt >= this.refreshMs) await this.refresh();
+    if (this.loadedAt === Number.NEGATIVE_INFINITY) await this.refresh();
+    else if (now - this.loadedAt >= this.refreshMs) void this.refresh();
     return { ...this.index.search(query, now, limit), problem: this.problem };
+  }
+
+  /**
+   * Re-reads one calendar's entries after it synced in this process (an indexed read of a few
+   * entries, instead of the whole register) and tells the listeners when the board changed.
+   */
+  async calendarSynced(calendar: string): Promise<void> {
+    try {
+      const entries = await this.sink.list({ calendar });
+      if (this.loadedAt === Number.NEGATIVE_INFINITY) return;
+      if (this.index.setCalendar(calendar, entries))
+        for (const listener of this.listeners) listener(this.index.version);
+    } catch (error) {
+      this.problem = `kunde inte läsa hänvisningsregistret: ${describeError(error)}`;
+    }
   }
 
   /** Listens for changes; the timer runs only while someone listens. Returns the unsubscribe. */

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { Instant } from '../../../domain/occurrence.js';
 import type { ReferralEntry } from '../../../domain/referral-entry.js';
 import { referralText } from '../../../domain/referral-text.js';
 import type { PageEmployee } from './page-deps.js';
-import { spanText } from './page-time.js';
+import { ZoneClock } from './page-time.js';
 
 /** What the switchboard sees of one referral: label, mode and times; never a subject. */
 export interface BoardEntry {
@@ -39,6 +37,13 @@ export interface BoardAnswer {
   readonly version: string;
 }
 
+interface Kept {
+  readonly employee: string;
+  readonly calendar: string;
+  readonly contentHash: string;
+  readonly shown: BoardEntry;
+}
+
 interface Indexed {
   readonly employee: PageEmployee;
   /** Folded name and unit words, for matching. */
@@ -52,10 +57,6 @@ export function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function hhmm(instant: Instant, zone: string): string {
-  return DateTime.fromMillis(instant, { zone }).toFormat('HH.mm');
-}
-
 /**
  * The switchboard's search over the directory and the register, in memory: the directory is
  * folded once, the register's entries are grouped per employee when the register changes, and
@@ -65,12 +66,19 @@ function hhmm(instant: Instant, zone: string): string {
 export class BoardIndex {
   private readonly people: Indexed[];
   private byEmployee = new Map<string, BoardEntry[]>();
-  private currentVersion = '';
+  /** id → what the board keeps of an entry, with its employee, calendar and content hash. */
+  private readonly entries = new Map<string, Kept>();
+  private readonly byCalendar = new Map<string, Set<string>>();
+  private changes = 0;
+  private readonly epoch = Date.now().toString(36);
+
+  private readonly clock: ZoneClock;
 
   constructor(
     employees: Iterable<PageEmployee>,
     private readonly timeZone: string,
   ) {
+    this.clock = new ZoneClock(timeZone);
     this.people = [...employees]
       .map((employee) => ({
         employee,
@@ -81,30 +89,92 @@ export class BoardIndex {
       .sort((a, b) => a.employee.name.localeCompare(b.employee.name, 'sv'));
   }
 
+  /** Changes whenever what the board shows changes (a board reloads its results on a new one). */
   get version(): string {
-    return this.currentVersion;
+    return `${this.epoch}-${this.changes}`;
   }
 
-  /** Replaces the register's entries; returns whether anything the board shows changed. */
-  setEntries(entries: readonly ReferralEntry[]): boolean {
-    const hash = createHash('sha1');
-    const sorted = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const byEmployee = new Map<string, BoardEntry[]>();
-    for (const entry of sorted) {
-      hash.update(`${entry.id}:${entry.contentHash};`);
-      let list = byEmployee.get(entry.employee);
+  private keep(entry: ReferralEntry): void {
+    this.entries.set(entry.id, {
+      employee: entry.employee,
+      calendar: entry.sourceRef.calendar,
+      contentHash: entry.contentHash,
+      shown: { label: entry.label, mode: entry.mode, start: entry.start, end: entry.end },
+    });
+    let ids = this.byCalendar.get(entry.sourceRef.calendar);
+    if (ids === undefined) {
+      ids = new Set();
+      this.byCalendar.set(entry.sourceRef.calendar, ids);
+    }
+    ids.add(entry.id);
+  }
+
+  private forget(id: string): Kept | undefined {
+    const kept = this.entries.get(id);
+    if (kept === undefined) return undefined;
+    this.entries.delete(id);
+    this.byCalendar.get(kept.calendar)?.delete(id);
+    return kept;
+  }
+
+  private regroup(employees: Iterable<string> | null): void {
+    const rebuild = employees === null ? null : new Set(employees);
+    const grouped = rebuild === null ? new Map<string, BoardEntry[]>() : this.byEmployee;
+    if (rebuild !== null) for (const employee of rebuild) grouped.delete(employee);
+    for (const kept of this.entries.values()) {
+      if (rebuild !== null && !rebuild.has(kept.employee)) continue;
+      let list = grouped.get(kept.employee);
       if (list === undefined) {
         list = [];
-        byEmployee.set(entry.employee, list);
+        grouped.set(kept.employee, list);
       }
-      list.push({ label: entry.label, mode: entry.mode, start: entry.start, end: entry.end });
+      list.push(kept.shown);
     }
-    for (const list of byEmployee.values()) list.sort((a, b) => a.start - b.start || a.end - b.end);
-    const version = hash.digest('hex').slice(0, 16);
-    this.byEmployee = byEmployee;
-    const changed = version !== this.currentVersion;
-    this.currentVersion = version;
-    return changed;
+    for (const [employee, list] of grouped) {
+      if (rebuild === null || rebuild.has(employee)) list.sort((a, b) => a.start - b.start || a.end - b.end);
+    }
+    this.byEmployee = grouped;
+  }
+
+  /** Replaces the whole register; returns whether anything the board shows changed. */
+  setEntries(entries: readonly ReferralEntry[]): boolean {
+    let changed = entries.length !== this.entries.size;
+    const ids = new Set<string>();
+    for (const entry of entries) {
+      ids.add(entry.id);
+      if (!changed && this.entries.get(entry.id)?.contentHash !== entry.contentHash) changed = true;
+    }
+    if (!changed) return false;
+    this.entries.clear();
+    this.byCalendar.clear();
+    for (const entry of entries) this.keep(entry);
+    this.regroup(null);
+    this.changes++;
+    return true;
+  }
+
+  /** Replaces one calendar's entries (after that calendar synced); returns whether the board changed. */
+  setCalendar(calendar: string, entries: readonly ReferralEntry[]): boolean {
+    const before = [...(this.byCalendar.get(calendar) ?? [])];
+    const affected = new Set<string>();
+    let changed = before.length !== entries.length;
+    for (const entry of entries) {
+      if (!changed && this.entries.get(entry.id)?.contentHash !== entry.contentHash) changed = true;
+    }
+    if (!changed) return false;
+    for (const id of before) {
+      const kept = this.forget(id);
+      if (kept !== undefined) affected.add(kept.employee);
+    }
+    for (const entry of entries) {
+      const previous = this.forget(entry.id);
+      if (previous !== undefined) affected.add(previous.employee);
+      this.keep(entry);
+      affected.add(entry.employee);
+    }
+    this.regroup(affected);
+    this.changes++;
+    return true;
   }
 
   /**
@@ -113,18 +183,19 @@ export class BoardIndex {
    */
   search(query: string, now: Instant, limit = 50): BoardAnswer {
     const folded = fold(query);
-    const terms = folded === '' ? [] : folded.split(' ');
+    const terms = (folded === '' ? [] : folded.split(' ')).map((term) => {
+      const digits = term.replace(/\D/g, '');
+      return {
+        term,
+        digits: digits.length > 0 && digits.length === term.replace(/[-\s]/g, '').length ? digits : null,
+      };
+    });
+    const first = terms[0]?.term ?? '';
     const matches: { item: Indexed; rank: number }[] = [];
     for (const item of this.people) {
       let ok = true;
-      for (const term of terms) {
-        const digits = term.replace(/\D/g, '');
-        const inWords = item.words.includes(term);
-        const inDigits =
-          digits.length > 0 &&
-          digits.length === term.replace(/[-\s]/g, '').length &&
-          item.digits.includes(digits);
-        if (!inWords && !inDigits) {
+      for (const { term, digits } of terms) {
+        if (!item.words.includes(term) && (digits === null || !item.digits.includes(digits))) {
           ok = false;
           break;
         }
@@ -133,32 +204,39 @@ export class BoardIndex {
       const rank =
         terms.length === 0 || item.nameFolded.startsWith(folded)
           ? 0
-          : item.words.includes(` ${terms[0]}`)
+          : item.words.includes(` ${first}`)
             ? 1
             : 2;
       matches.push({ item, rank });
     }
     if (terms.length > 0) matches.sort((a, b) => a.rank - b.rank);
     const shown = matches.slice(0, limit).map(({ item }) => this.person(item.employee, now));
-    return { query, total: matches.length, shown: shown.length, people: shown, version: this.currentVersion };
+    return { query, total: matches.length, shown: shown.length, people: shown, version: this.version };
   }
 
   /** One person's state at `now`. */
   person(employee: PageEmployee, now: Instant): BoardPerson {
-    const zone = this.timeZone;
+    const clock = this.clock;
     const entries = this.byEmployee.get(employee.id) ?? [];
-    const current = entries.filter((entry) => entry.start <= now && now < entry.end);
-    const referred = current.find((entry) => entry.mode === 'referred');
-    const info = current.find((entry) => entry.mode === 'infoOnly');
-    const endOfDay = DateTime.fromMillis(now, { zone }).endOf('day').toMillis();
-    const upcoming = entries.filter((entry) => entry.start > now);
-    const nextToday = upcoming.find((entry) => entry.start <= endOfDay);
-    const today = DateTime.fromMillis(now, { zone });
+    let referred: BoardEntry | undefined;
+    let info: BoardEntry | undefined;
+    const upcoming: BoardEntry[] = [];
+    for (const entry of entries) {
+      if (entry.start <= now && now < entry.end) {
+        if (entry.mode === 'referred') referred ??= entry;
+        else info ??= entry;
+      } else if (entry.start > now) upcoming.push(entry);
+    }
+    const today = clock.dayKey(now);
     const describe = (entry: BoardEntry) => {
-      const isToday = DateTime.fromMillis(entry.start, { zone }).hasSame(today, 'day');
-      const span = spanText(entry.start, entry.end, zone, !isToday);
+      const span = clock.span(entry.start, entry.end, {
+        withDate: clock.dayKey(entry.start) !== today,
+        short: true,
+      });
       return `${entry.label} ${span}${entry.mode === 'infoOnly' ? ' (info)' : ''}`;
     };
+    const nextToday =
+      upcoming[0] !== undefined && clock.dayKey(upcoming[0].start) === today ? upcoming[0] : undefined;
     const state = referred !== undefined ? 'away' : info !== undefined ? 'info' : 'available';
     const shown = referred ?? info;
     return {
@@ -167,7 +245,10 @@ export class BoardIndex {
       extension: employee.extension,
       unit: employee.unit ?? null,
       state,
-      now: shown === undefined ? 'Tillgänglig' : referralText(shown.label, shown.start, shown.end, zone),
+      now:
+        shown === undefined
+          ? 'Tillgänglig'
+          : referralText(shown.label, shown.start, shown.end, this.timeZone),
       next: nextToday === undefined ? null : describe(nextToday),
       later: upcoming.slice(0, 8).map(describe),
     };

@@ -51,6 +51,14 @@ export interface PagesDeps {
   readonly queue?: JobQueue;
   /** The job request that syncs one calendar (the job table's kind and data). */
   readonly syncRequest?: (calendar: string) => { readonly kind: string; readonly data: unknown };
-  /** How often the board re-reads the register to notice a sync (default 5 s). */
+  /**
+   * Calendars synced in this process, as they finish: the board re-reads just that calendar.
+   * Returns the unsubscribe.
+   */
+  readonly onCalendarSynced?: (listener: (calendar: string) => void) => () => void;
+  /**
+   * How often the board re-reads the whole register (syncs on other hosts, manual entries):
+   * default 5 s, or 60 s when `onCalendarSynced` reports this process's syncs.
+   */
   readonly boardRefreshMs?: number;
 }

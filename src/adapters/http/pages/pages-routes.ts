@@ -49,10 +49,14 @@ export function pagesRoutes(deps: PagesDeps, options: PagesOptions): HttpRoutes 
       deps.employees.values(),
       deps.timeZone,
       deps.sink,
-      deps.boardRefreshMs ?? 5_000,
+      deps.boardRefreshMs ?? (deps.onCalendarSynced === undefined ? 5_000 : 60_000),
       deps.clock,
     );
-    server.addHook('onClose', async () => feed.stop());
+    const unsubscribe = deps.onCalendarSynced?.((calendar) => void feed.calendarSynced(calendar));
+    server.addHook('onClose', async () => {
+      unsubscribe?.();
+      feed.stop();
+    });
     server.addHook('onRequest', async (request, reply) => {
       const session = cookies.read(request);
       if (session !== undefined) request.pageSession = session;
