@@ -296,6 +296,9 @@ async function serveHttp(
         clock: options.clock ?? Date.now,
         queue: options.jobs,
         syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+        // Syncs of this process update the board at once; a full re-read catches the rest (other
+        // hosts' workers, manual entries): every 10 s when other hosts may sync, else every minute.
+        boardRefreshMs: config.env.redisUrl === null ? 60_000 : 10_000,
         onCalendarSynced: (listener) => {
           const forward = (result: CalendarSyncResult) => listener(result.calendar);
           parts.syncListeners.add(forward);
@@ -325,6 +328,7 @@ export function pagesDepsFrom(
     readonly queue?: JobQueue;
     readonly syncRequest?: (calendar: string) => { readonly kind: string; readonly data: unknown };
     readonly onCalendarSynced?: (listener: (calendar: string) => void) => () => void;
+    readonly boardRefreshMs?: number;
   },
 ): PagesDeps {
   return {
