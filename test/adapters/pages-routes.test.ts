@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpService } from '../../src/adapters/http/http-service.js';
 import { pagesRoutes } from '../../src/adapters/http/pages/pages-routes.js';
+import { pagesSignIn } from '../../src/app/composition-root.js';
+import { requireChromium } from '../helpers/browser.js';
 import { at, entry, type PagesFixture, pagesFixture } from '../helpers/pages-fixture.js';
 
 let server: FastifyInstance | null = null;
@@ -243,5 +245,34 @@ describe('pages: /me and /reports', () => {
     expect(page.body).toContain('<svg');
     expect(page.body).toContain('v. 9: 1');
     expect(page.body).toMatch(/Anna Andersson<\/th><td>tis 24 feb/);
+  });
+});
+
+describe('pages: which sign-in a listener gets', () => {
+  it('prints the one-time link on a loopback listener only; never with Entra ID configured', async () => {
+    const { config } = await pagesFixture();
+    expect(pagesSignIn(config, '127.0.0.1').linkFor('http://127.0.0.1:8080')).toMatch(
+      /^http:\/\/127\.0\.0\.1:8080\/\?token=[\w-]{32}$/,
+    );
+    expect(pagesSignIn(config, '::1').linkFor('http://[::1]:8080')).not.toBeNull();
+    const open = pagesSignIn(config, '0.0.0.0');
+    expect(open.linkFor('http://0.0.0.0:8080')).toBeNull();
+    expect(open.options.auth.loopbackLink).toBeNull();
+    const withOidc = {
+      ...config,
+      pages: {
+        ...config.pages,
+        publicUrl: 'https://hanvisa.example.se',
+        oidc: { issuer: 'https://login.example.se/t/v2.0', clientId: 'c', groupRoles: {} },
+      },
+    };
+    const entra = pagesSignIn(withOidc, '127.0.0.1');
+    expect(entra.linkFor('http://127.0.0.1:8080')).toBeNull();
+    expect(entra.options.redirectUri).toBe('https://hanvisa.example.se/auth/callback');
+    expect(entra.options.auth.secureCookies).toBe(true);
+  });
+
+  it('the browser tests fail, saying what to install, when Chromium is missing', () => {
+    expect(() => requireChromium('/nonexistent/chromium')).toThrow(/apt-get install chromium/);
   });
 });

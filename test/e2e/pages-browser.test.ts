@@ -48,7 +48,19 @@ const NOW = DateTime.now()
 beforeAll(async () => {
   requireChromium();
   workspace = sampleWorkspace();
-  editFile(workspace.config, (text) => text.replace('schedule: { every: 5m }', 'schedule: { every: 2s }'));
+  const units: Record<string, string> = {
+    bo: 'Ekonomi',
+    anna: 'Redovisning',
+    cecilia: 'Redovisning',
+    david: 'Budget och analys',
+    erik: 'Budget och analys',
+  };
+  editFile(workspace.config, (text) =>
+    Object.entries(units).reduce(
+      (config, [id, unit]) => config.replace(`    - id: ${id}\n`, `    - id: ${id}\n      unit: ${unit}\n`),
+      text.replace('schedule: { every: 5m }', 'schedule: { every: 2s }'),
+    ),
+  );
   child = spawn(
     process.execPath,
     [

@@ -13,10 +13,10 @@ export const SCREENSHOTS = path.join(ROOT, 'test/screenshots');
  * Fails (never skips) when the browser is missing, saying what to install: the browser and
  * accessibility tests are part of `npm test`.
  */
-export function requireChromium(): void {
-  if (!existsSync(CHROMIUM)) {
+export function requireChromium(binary = CHROMIUM): void {
+  if (!existsSync(binary)) {
     throw new Error(
-      `the browser tests need Chromium at ${CHROMIUM}, which is missing: install Debian's package with ` +
+      `the browser tests need Chromium at ${binary}, which is missing: install Debian's package with ` +
         '"sudo apt-get install chromium" (.ci/run does this), or set HANVISA_CHROMIUM to a Chromium binary',
     );
   }

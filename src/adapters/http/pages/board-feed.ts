@@ -49,6 +49,11 @@ export class BoardFeed {
     return this.loading;
   }
 
+  /** Reads the register once if it was never read (a new board's first answer needs it). */
+  async ensureLoaded(): Promise<void> {
+    if (this.loadedAt === Number.NEGATIVE_INFINITY) await this.refresh();
+  }
+
   /**
    * Searches the index as it is; when the last read of the register is older than `refreshMs`
    * a re-read starts in the background (only the very first search waits for it), so a search

@@ -23,7 +23,7 @@ ${person.later.length === 0 ? html`<p>Inget mer inlagt de närmaste dagarna.</p>
 }
 
 /** `/`: the switchboard's board; `/api/tavla` answers the search; `/api/tavla/handelser` streams updates. */
-export function boardRoutes(server: FastifyInstance, feed: BoardFeed, guard: PageGuard): void {
+export function boardRoutes(server: FastifyInstance, feed: BoardFeed, guard: PageGuard, zone: string): void {
   const roles = ['switchboard', 'it'] as const;
   server.get('/', { preHandler: guard(roles) }, async (request, reply) => {
     const query =
@@ -41,7 +41,7 @@ export function boardRoutes(server: FastifyInstance, feed: BoardFeed, guard: Pag
 <input id="sok" name="q" type="search" autocomplete="off" spellcheck="false" autofocus value="${query}" aria-describedby="sok-hjalp" aria-controls="traffar">
 <p id="sok-hjalp" class="hint">Pil ned: till träffarna · Enter: detaljer · Esc: töm sökningen</p>
 </form>
-<p id="status" class="status" role="status" aria-live="polite" data-version="${answer.version}">${status}</p>
+<p id="status" class="status" role="status" aria-live="polite" data-version="${answer.version}" data-zone="${zone}">${status}</p>
 <ul id="traffar" class="people" aria-label="Träffar">
 ${answer.people.map((person, index) => personHtml(person, index))}
 </ul>`;
@@ -74,7 +74,7 @@ ${answer.people.map((person, index) => personHtml(person, index))}
     const send = (event: string, data: unknown) =>
       out.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     out.write('retry: 5000\n\n');
-    await feed.refresh();
+    await feed.ensureLoaded();
     send('version', { version: feed.index.version });
     const stop = feed.listen((version) => send('uppdaterad', { version }));
     const heartbeat = setInterval(() => out.write(': ping\n\n'), 25_000);

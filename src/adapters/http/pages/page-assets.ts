@@ -119,7 +119,7 @@ export const BOARD_JS = `(() => {
       li.append(btn, details);
       list.append(li);
     });
-    const time = new Date().toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const time = new Date().toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone: status.dataset.zone || undefined });
     status.textContent = answer.problem ? 'Fel: ' + answer.problem
       : (answer.total > answer.shown ? 'Visar ' + answer.shown + ' av ' + answer.total + ' – skriv för att söka.'
       : answer.total + (answer.total === 1 ? ' träff.' : ' träffar.')) + ' Uppdaterad ' + time + '.';

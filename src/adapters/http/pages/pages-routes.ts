@@ -105,7 +105,7 @@ export function pagesRoutes(deps: PagesDeps, options: PagesOptions): HttpRoutes 
       calendars: deps.calendars,
       redirectUri: options.redirectUri,
     });
-    boardRoutes(server, feed, requireRole);
+    boardRoutes(server, feed, requireRole, deps.timeZone);
     meRoutes(server, deps, requireRole);
     itRoutes(server, deps, requireRole);
     reportsRoutes(server, deps, requireRole);
