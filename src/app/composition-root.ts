@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
-import { graphSourceOptions } from '../adapters/graph/graph-config.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
-import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
+import {
+  createGraphHttp,
+  createGraphSource,
+  type GraphSourceOptions,
+} from '../adapters/graph/graph-source.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
@@ -371,4 +374,31 @@ export async function withEntraDirectory(config: HanvisaConfig): Promise<Hanvisa
     ...directory.calendars.filter((calendar) => !known.has(calendar.id) && !withGraph.has(calendar.employee)),
   ];
   return { ...config, employees, people, calendars };
+}
+
+/**
+ * The Graph source's options from the loaded config: the `graph:` section, the organisation's
+ * zone and the HANVISA_GRAPH_* secrets the environment reader found. Throws a PermanentError
+ * naming the config path when `graph:` calendars exist but the section does not.
+ */
+export function graphSourceOptions(
+  config: Pick<HanvisaConfig, 'graph' | 'timeZone' | 'env' | 'file'>,
+): GraphSourceOptions {
+  const graph = config.graph;
+  if (graph === null || graph === undefined) {
+    throw new PermanentError(
+      `${config.file}: graph: calendars need a graph: section (tenantId, clientId) and credentials in HANVISA_GRAPH_*`,
+    );
+  }
+  return {
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    authorityHost: graph.authorityHost,
+    baseUrl: graph.baseUrl,
+    maxConcurrency: graph.maxConcurrency,
+    maxPageSize: graph.maxPageSize,
+    batchSize: graph.batchSize,
+    timeZone: config.timeZone,
+    credentials: config.env.graph,
+  };
 }
