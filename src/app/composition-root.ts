@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
@@ -101,7 +102,7 @@ export interface AppOptions {
 function createRestSink(
   config: HanvisaConfig,
   sink: { url: string; auth: 'none' | 'bearer' | 'basic' },
-): ReferralSink {
+): RestReferralSink {
   const { token, user, password } = config.env.sink;
   if (sink.auth === 'bearer') {
     if (token === null) {
@@ -150,10 +151,14 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
   const db =
     options.sink === undefined && config.sink.kind === 'embedded' ? openDatabase(config.sink.path) : null;
   const register = db !== null ? new SqliteReferralSink(db) : null;
-  const sink: ReferralSink =
-    options.sink ??
-    register ??
-    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
+  const rest =
+    options.sink === undefined && register === null
+      ? createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>)
+      : null;
+  const sink: ReferralSink = options.sink ?? register ?? (rest as RestReferralSink);
+  /** Readiness of the register this app writes to (a test's own sink is always there). */
+  const pingSink = async (): Promise<unknown> =>
+    rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   let stateDb: ReturnType<typeof openDatabase> | null = null;
   let state: StateStore;
   const ownRedis =
@@ -184,7 +189,11 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     metrics,
     logger,
     pruneRetention: async (now) => {
-      const before = now - config.rules.findingsRetentionDays * 86_400_000;
+      // One cutoff for findings and the sightings they were judged by: whole local days.
+      const before = DateTime.fromMillis(now, { zone: config.timeZone })
+        .startOf('day')
+        .minus({ days: config.rules.findingsRetentionDays })
+        .toMillis();
       return { findings: await state.pruneFindings(before), seen: await state.pruneSeen(before) };
     },
     onCalendarSynced: (result) => {
@@ -212,8 +221,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
         clearTimeout(timer);
       }
     };
-    if (sink instanceof RestReferralSink) await check('sink', () => sink.ping());
-    else if (db !== null) await check('sink', async () => db.prepare('SELECT 1').get());
+    await check('sink', pingSink);
     if (redis !== null) await check('redis', () => redis.ping());
     return { ok, checks };
   };
