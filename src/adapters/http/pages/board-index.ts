@@ -229,11 +229,10 @@ export class BoardIndex {
     }
     const today = clock.dayKey(now);
     const describe = (entry: BoardEntry) => {
-      const span = clock.span(entry.start, entry.end, {
-        withDate: clock.dayKey(entry.start) !== today,
-        short: true,
-      });
-      return `${entry.label} ${span}${entry.mode === 'infoOnly' ? ' (info)' : ''}`;
+      const day = clock.dayKey(entry.start) === today ? '' : `${clock.date(entry.start, true)}: `;
+      const span = clock.span(entry.start, entry.end, { withDate: false, short: true });
+      const joiner = /^\d/.test(span) ? ' ' : ', ';
+      return `${day}${entry.label}${joiner}${span}${entry.mode === 'infoOnly' ? ' (info)' : ''}`;
     };
     const nextToday =
       upcoming[0] !== undefined && clock.dayKey(upcoming[0].start) === today ? upcoming[0] : undefined;
