@@ -58,29 +58,48 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Opens (creating the folder and file when missing) and migrates the embedded database. */
+/**
+ * Opens (creating the folder and file when missing) and migrates the embedded database. Any
+ * number of processes may open one file at once, a new one included: the busy timeout is set
+ * before anything else touches the file, and the migrations run in one IMMEDIATE transaction.
+ */
 export function openDatabase(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
+/**
+ * Brings the file to SCHEMA_VERSION. The version is read and bumped inside one IMMEDIATE
+ * transaction, which takes the write lock before reading: a second process opening the same
+ * new file waits (busy timeout), then reads the version the first one wrote and runs nothing,
+ * instead of both reading 0 and the second failing with "table … already exists".
+ */
 function migrate(db: Database.Database, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new PermanentError(
+  const newer = (current: number) =>
+    new PermanentError(
       `${file}: database schema version ${current} is newer than this hanvisa (${MIGRATIONS.length}); upgrade hanvisa`,
     );
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  // Most opens find the file current: check without taking the write lock.
+  const seen = db.pragma('user_version', { simple: true }) as number;
+  if (seen > MIGRATIONS.length) throw newer(seen);
+  if (seen === MIGRATIONS.length) return;
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) throw newer(current);
+    for (let version = current; version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
 }
