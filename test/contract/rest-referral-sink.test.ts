@@ -10,6 +10,7 @@ referralSinkContract({
   name: 'rest (served register)',
   async create() {
     const db = openDatabase(':memory:');
+    const store = new SqliteReferralSink(db);
     const ok = async () => ({ ok: true, checks: {} });
     const server = await startServiceServer({
       host: '127.0.0.1',
@@ -18,13 +19,18 @@ referralSinkContract({
       readiness: ok,
       metrics: new HanvisaMetrics().registry,
       register: {
-        store: new SqliteReferralSink(db),
+        store,
         auth: { token: 'contract-token', user: null, password: null },
       },
     });
     const sink = new RestReferralSink({ url: server.url, auth: { kind: 'bearer', token: 'contract-token' } });
     return {
       sink,
+      backdoor: {
+        async put(entry) {
+          store.upsertSync(entry);
+        },
+      },
       async dispose() {
         await sink.close();
         await server.close();

@@ -54,6 +54,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX finding_start ON finding (occurrence_start);`,
   // 2: first-seen times are pruned by age (retention).
   'CREATE INDEX first_seen_seen_at ON first_seen (seen_at);',
+  // 3: drift repair (the digest of each calendar's own entries), the uid key, retention of ended entries.
+  `ALTER TABLE calendar_state ADD COLUMN register_digest TEXT;
+   CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+   CREATE INDEX referral_entry_end ON referral_entry ("end");`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
