@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type DesiredEntries, desiredEntries } from '../domain/desired-entries.js';
 import { isTransient, PermanentError } from '../domain/errors.js';
 import type { Instant, Occurrence, TimeSpan } from '../domain/occurrence.js';
-import { afterPlan, type Plan, reconcile, registerDigest } from '../domain/reconcile.js';
+import { afterPlan, heldIds, type Plan, reconcile, registerDigest } from '../domain/reconcile.js';
 import { isCalendarOwned, type ReferralEntry, sourceRefUid } from '../domain/referral-entry.js';
 import { syncWindow } from '../domain/sync-window.js';
 import type { HanvisaConfig } from './config/load-config.js';
@@ -147,18 +147,22 @@ export async function syncCalendar(
     const owner = { employee: employee.id, extension: employee.extension, calendar: calendar.id };
     const occurrences = fetched.kind === 'snapshot' ? fetched.occurrences : fetched.changed;
     const desired = desiredEntries(occurrences, owner, deps.config.policy, uidKey);
-    const plan = reconcile(
-      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current, uidKey),
-      current,
-      {
-        calendar: calendar.id,
-        window,
-        now,
-        guard: deps.config.massDelete,
-        force: options.force === true || fetched.kind === 'delta',
-        uidKey,
-      },
-    );
+    const wanted =
+      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current, uidKey);
+    const held = heldIds(wanted, current, calendar.id).length;
+    if (held > 0) {
+      warnings.push(
+        `calendar ${calendar.id}: ${held} referral(s) not written: their ids are held by entries hanvisa does not own (manual)`,
+      );
+    }
+    const plan = reconcile(wanted, current, {
+      calendar: calendar.id,
+      window,
+      now,
+      guard: deps.config.massDelete,
+      force: options.force === true || fetched.kind === 'delta',
+      uidKey,
+    });
     if (plan.refused !== null) {
       const share = Math.round(deps.config.massDelete.maxShare * 100);
       return recordFailure({

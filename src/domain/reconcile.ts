@@ -59,7 +59,8 @@ export interface Plan {
  * entry that already ended (`end <= now`): history stays as it was. Entries that ended are
  * not created either; the switchboard has no use for them. An owned entry that differs from
  * the desired one in anything stored (not only its content hash: a row edited behind
- * hanvisa's back keeps its old hash) is updated. Manual entries are never in a plan.
+ * hanvisa's back keeps its old hash) is updated. Manual entries are never in a plan, not even
+ * when one holds the id a desired entry needs: that entry is then left out.
  *
  * A plan that deletes more than `guard.maxShare` of the calendar's future entries is refused
  * (unless forced): a source that suddenly returns an empty or truncated snapshot must not wipe
@@ -72,9 +73,13 @@ export function reconcile(
 ): Plan {
   const { calendar, window, now } = options;
   const owned = new Map<string, ReferralEntry>();
+  const heldByOthers = new Set<string>();
   let futureEntries = 0;
   for (const entry of current) {
-    if (!isCalendarOwned(entry) || entry.sourceRef.calendar !== calendar) continue;
+    if (!isCalendarOwned(entry) || entry.sourceRef.calendar !== calendar) {
+      heldByOthers.add(entry.id);
+      continue;
+    }
     owned.set(entry.id, entry);
     if (entry.end > now) futureEntries++;
   }
@@ -86,7 +91,8 @@ export function reconcile(
   for (const entry of desired) {
     const existing = owned.get(entry.id);
     if (existing === undefined) {
-      if (entry.end > now) creates.push(entry);
+      // An id someone else's entry holds stays theirs (see `heldIds`).
+      if (entry.end > now && !heldByOthers.has(entry.id)) creates.push(entry);
       continue;
     }
     owned.delete(entry.id);
@@ -118,6 +124,20 @@ export function reconcile(
         }
       : null;
   return { calendar, creates, updates, deletes, unchanged, refused };
+}
+
+/** The ids of desired entries that an entry sync does not own already holds (left out of every plan). */
+export function heldIds(
+  desired: readonly ReferralEntry[],
+  current: readonly ReferralEntry[],
+  calendar: string,
+): string[] {
+  const others = new Set(
+    current
+      .filter((entry) => !isCalendarOwned(entry) || entry.sourceRef.calendar !== calendar)
+      .map((entry) => entry.id),
+  );
+  return desired.filter((entry) => others.has(entry.id)).map((entry) => entry.id);
 }
 
 /** The entry with its verbatim `sourceRef.uid` replaced by the keyed hash, or null when there is nothing to replace. */
