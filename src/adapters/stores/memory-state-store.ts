@@ -6,7 +6,12 @@ export class MemoryStateStore implements StateStore {
   readonly #states = new Map<string, CalendarSyncState>();
   readonly #seen = new Map<string, Instant>();
   readonly #findings = new Map<string, Finding>();
-  readonly #secrets = new Map<string, string>();
+  readonly #secrets: Map<string, string>;
+
+  /** `secrets`: values `ensureSecret` starts with (tests that need a known uid key). */
+  constructor(options: { secrets?: Readonly<Record<string, string>> } = {}) {
+    this.#secrets = new Map(Object.entries(options.secrets ?? {}));
+  }
 
   async getSyncState(calendar: string): Promise<CalendarSyncState | null> {
     return this.#states.get(calendar) ?? null;
