@@ -175,22 +175,10 @@ export function registerDigest(entries: Iterable<ReferralEntry>, calendar: strin
   owned.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const hash = createHash('sha256');
   for (const entry of owned) {
+    // Fields joined by NUL, entries ended by a newline: no field holds either.
     hash.update(
-      JSON.stringify([
-        entry.id,
-        entry.employee,
-        entry.extension,
-        entry.reason,
-        entry.label,
-        entry.mode,
-        entry.start,
-        entry.end,
-        entry.sourceRef.uid,
-        entry.sourceRef.recurrenceId,
-        entry.contentHash,
-      ]),
+      `${entry.id}\u0000${entry.employee}\u0000${entry.extension}\u0000${entry.reason}\u0000${entry.label}\u0000${entry.mode}\u0000${entry.start}\u0000${entry.end}\u0000${entry.sourceRef.uid}\u0000${entry.sourceRef.recurrenceId ?? '\u0001'}\u0000${entry.contentHash}\n`,
     );
-    hash.update('\n');
   }
   return `${owned.length}:${hash.digest('hex').slice(0, 32)}`;
 }

@@ -77,6 +77,8 @@ export class SqliteReferralSink implements ReferralSink {
   readonly #delete: Database.Statement;
   readonly #deleteOwned: Database.Statement;
   readonly #ownedCalendars: Database.Statement;
+  /** One prepared statement per filter combination (at most eight): `list` runs every round. */
+  readonly #lists = new Map<string, Database.Statement>();
   readonly #get: Database.Statement;
   readonly #ownsDb: boolean;
 
@@ -121,7 +123,12 @@ export class SqliteReferralSink implements ReferralSink {
       params.push(query.source);
     }
     const sql = `SELECT * FROM referral_entry ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start, id`;
-    return (this.#db.prepare(sql).all(...params) as EntryRow[]).map((row) => ({
+    let statement = this.#lists.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#lists.set(sql, statement);
+    }
+    return (statement.all(...params) as EntryRow[]).map((row) => ({
       entry: rowToEntry(row),
       version: row.version,
     }));

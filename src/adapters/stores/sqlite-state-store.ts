@@ -95,6 +95,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async ensureSecret(name: string, candidate: string): Promise<string> {
+    // Read first: the secret exists on all but the first call, and a read takes no write lock.
+    const stored = this.#getSecret.get(name) as { value: string } | undefined;
+    if (stored !== undefined) return stored.value;
     this.#insertSecret.run(name, candidate);
     return (this.#getSecret.get(name) as { value: string }).value;
   }
