@@ -98,4 +98,24 @@ describe("the register behind hanvisa's back (real sync --once, real SQLite file
     sync(workspace.config);
     expect(rows(file)).toEqual(first);
   });
+
+  it('upgrades a register an older hanvisa wrote (schema 2, verbatim uids): every uid keyed, ended ones too', () => {
+    const workspace = sampleWorkspace();
+    workspaces.push(workspace.dir);
+    const file = path.join(workspace.dir, 'data/hanvisa.db');
+    sync(workspace.config);
+    // Back to what hanvisa 0.1 left: schema 2, no digests, no key, uids stored as they were.
+    const db = new Database(file);
+    db.exec(`DROP INDEX referral_entry_end; DROP TABLE secret;
+      ALTER TABLE calendar_state DROP COLUMN register_digest; PRAGMA user_version = 2;
+      UPDATE referral_entry SET uid = 'uid-' || id;
+      UPDATE referral_entry SET start = 1000, "end" = 2000 WHERE rowid = (SELECT min(rowid) FROM referral_entry);`);
+    db.close();
+    const result = sync(workspace.config);
+    expect(result).toMatchObject({ created: 0, deleted: 0, failed: 0 });
+    const upgraded = rows(file);
+    expect(upgraded.every((row) => /^hmac-sha256:[0-9a-f]{32}$/.test(row.uid))).toBe(true);
+    expect(upgraded.find((row) => row.end === 2000)).toBeDefined();
+    expect(sync(workspace.config)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
 });
