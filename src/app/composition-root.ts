@@ -117,6 +117,9 @@ function createRestSink(
   return new RestReferralSink({ url: sink.url, auth: { kind: 'none' } });
 }
 
+/** A readiness probe that does not answer within this long counts as down (a Redis away waits forever). */
+const READINESS_TIMEOUT_MS = 2_000;
+
 /**
  * A Redis connection for the state store of a command run beside the distributed service
  * (`report late`, `sync --once` with REDIS_URL): it reads and writes what the service does, and a
@@ -189,12 +192,21 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     const checks: Record<string, string> = {};
     let ok = true;
     const check = async (name: string, probe: () => Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+          READINESS_TIMEOUT_MS,
+        );
+      });
       try {
-        await probe();
+        await Promise.race([probe(), silent]);
         checks[name] = 'ok';
       } catch (error) {
         ok = false;
         checks[name] = describeError(error);
+      } finally {
+        clearTimeout(timer);
       }
     };
     if (sink instanceof RestReferralSink) await check('sink', () => sink.ping());
