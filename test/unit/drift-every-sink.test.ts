@@ -74,7 +74,9 @@ const REGISTERS: [string, () => Promise<Register>][] = [
           if (edit.put)
             db.prepare('UPDATE referral_entry SET label = ? WHERE id = ?').run(edit.put.label, edit.put.id);
         },
-        dispose: async () => db.close(),
+        dispose: async () => {
+          db.close();
+        },
       };
     },
   ],
