@@ -19,6 +19,11 @@ export interface JobTableDependencies {
   readonly logger: Logger;
   /** Drops what retention says to forget (findings, first-seen times, ended entries). */
   readonly pruneRetention: (now: Instant) => Promise<Readonly<Record<string, number>>>;
+  /**
+   * Deletes the entries (and sync state) of calendars no longer in the directory; the config's
+   * calendars are the whole directory (the Entra opt-in group merged in before the app is wired).
+   */
+  readonly removeDepartedCalendars: () => Promise<Readonly<Record<string, number>>>;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly onCalendarSynced?: (result: CalendarSyncResult) => void;
 }
@@ -106,6 +111,10 @@ export function createJobTable(deps: JobTableDependencies): JobTable {
     singleton('pruneRetention', { attempts: 3, baseDelayMs: 60_000 }, async (now) => ({
       status: 'done',
       counts: await deps.pruneRetention(now),
+    })) as JobKind<never>,
+    singleton('removeDepartedCalendars', { attempts: 3, baseDelayMs: 60_000 }, async () => ({
+      status: 'done',
+      counts: await deps.removeDepartedCalendars(),
     })) as JobKind<never>,
   ];
   return new Map(kinds.map((kind) => [kind.name, kind]));
