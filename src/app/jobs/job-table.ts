@@ -28,6 +28,9 @@ export interface JobTableDependencies {
   readonly onCalendarSynced?: (result: CalendarSyncResult) => void;
 }
 
+/** syncCalendar's retry policy: 5 attempts from 5 s (a queue producer outside the app uses it too). */
+export const SYNC_CALENDAR_RETRY = { attempts: 5, baseDelayMs: 5_000 } as const;
+
 const calendarId = z.string().regex(/^[\w./@-]{1,200}$/, 'a calendar id');
 const nothing = z.strictObject({});
 
@@ -59,7 +62,7 @@ function syncCalendarKind(deps: JobTableDependencies): JobKind<{ calendarId: str
     name: 'syncCalendar',
     data: z.strictObject({ calendarId }),
     key: (data) => data.calendarId,
-    retry: { attempts: 5, baseDelayMs: 5_000 },
+    retry: SYNC_CALENDAR_RETRY,
     concurrency: deps.config.workers.concurrency,
     everySlot: () => deps.config.calendars.map((calendar) => ({ calendarId: calendar.id })),
     async handle(data, now) {
