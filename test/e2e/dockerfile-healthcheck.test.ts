@@ -70,7 +70,7 @@ describe("the Docker image's default mode", () => {
       code = spawnSync(process.execPath, check, { encoding: 'utf8' }).status;
       if (code !== 0) await sleep(250);
     }
-    expect(code).toBe(0);
+    expect(code, `stdout: ${service.stdout()}\nstderr: ${service.stderr()}`).toBe(0);
     // spawnSync blocks this process, so the child's output may not have been read yet: wait for it.
     await service.waitFor(/serving http:\/\/127\.0\.0\.1:\d+/);
   });

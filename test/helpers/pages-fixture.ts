@@ -84,6 +84,7 @@ export async function pagesFixture(): Promise<PagesFixture> {
   await state.putSyncState({
     calendar: 'anna/ics-1',
     cursor: null,
+    registerDigest: null,
     lastSyncAt: at('2026-03-03T09:55'),
     lastSuccessAt: at('2026-03-03T09:55'),
     lastError: null,
@@ -91,6 +92,7 @@ export async function pagesFixture(): Promise<PagesFixture> {
   await state.putSyncState({
     calendar: 'erik/ics-1',
     cursor: null,
+    registerDigest: null,
     lastSyncAt: at('2026-03-03T09:55'),
     lastSuccessAt: at('2026-03-02T16:00'),
     lastError: 'calendar erik/ics-1: the feed answered 404',
