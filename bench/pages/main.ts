@@ -120,14 +120,11 @@ for (let index = 0; index < EMPLOYEES; index++) {
 const dir = mkdtempSync(path.join(tmpdir(), 'hanvisa-bench-pages-'));
 const db = openDatabase(path.join(dir, 'register.db'));
 const sink = new SqliteReferralSink(db);
-await sink.apply({
-  calendar: 'bench',
-  creates: entries,
-  updates: [],
-  deletes: [],
-  unchanged: 0,
-  refused: null,
-});
+for (let index = 0; index < EMPLOYEES; index++) {
+  const creates = entries.slice(index * PER_EMPLOYEE, (index + 1) * PER_EMPLOYEE);
+  const calendar = `e${index}/ics-1`;
+  await sink.apply({ calendar, creates, updates: [], deletes: [], unchanged: 0, refused: null });
+}
 
 const codes = compileCodeTable(
   [{ code: 'MÖT', aliases: [], reason: 'meeting', label: 'Möte', planned: true }],

@@ -6,7 +6,12 @@ import { MemoryReferralSink } from '../../src/adapters/sinks/memory-referral-sin
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
 import { pagesDepsFrom } from '../../src/app/composition-root.js';
 import type { HanvisaConfig } from '../../src/app/config/load-config.js';
-import { CALENDAR_SOURCE, type ReferralEntry, referralContentHash } from '../../src/domain/referral-entry.js';
+import {
+  CALENDAR_SOURCE,
+  type ReferralEntry,
+  referralContentHash,
+  referralEntryId,
+} from '../../src/domain/referral-entry.js';
 import { findingKey } from '../../src/domain/rules/rule.js';
 import { sampleConfig } from './sample-config.js';
 
@@ -30,7 +35,7 @@ export function entry(
   const fields = { employee, extension: '0512-0', reason, label, mode, start, end };
   return {
     ...fields,
-    id: `${employee}-${start}-${label}`,
+    id: referralEntryId(employee, `${employee}/ics-1`, label, start),
     source: CALENDAR_SOURCE,
     sourceRef: { calendar: `${employee}/ics-1`, uid: 'hashed-uid', recurrenceId: null },
     contentHash: referralContentHash(fields),
@@ -66,14 +71,10 @@ export async function pagesFixture(): Promise<PagesFixture> {
     boardRefreshMs: 50,
   };
   const put = async (...entries: ReferralEntry[]) => {
-    await sink.apply({
-      calendar: 'x',
-      creates: entries,
-      updates: [],
-      deletes: [],
-      unchanged: 0,
-      refused: null,
-    });
+    for (const calendar of new Set(entries.map((item) => item.sourceRef.calendar))) {
+      const creates = entries.filter((item) => item.sourceRef.calendar === calendar);
+      await sink.apply({ calendar, creates, updates: [], deletes: [], unchanged: 0, refused: null });
+    }
   };
   await put(
     entry('anna', 'Möte', at('2026-03-03T09:00'), at('2026-03-03T14:30')),
