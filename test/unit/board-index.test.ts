@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { BoardIndex, fold } from '../../src/adapters/http/pages/board-index.js';
 import { ZoneClock } from '../../src/adapters/http/pages/page-time.js';
+import { referralText } from '../../src/domain/referral-text.js';
 import { at, entry } from '../helpers/pages-fixture.js';
 
 const ZONE = 'Europe/Stockholm';
@@ -56,5 +57,24 @@ describe('the board index', () => {
       'lör 28 mars, t.o.m. sön 29 mars',
     );
     expect(clock.span(at('2026-03-29T00:00'), at('2026-03-30T00:00'))).toBe('sön 29 mars, hela dagen');
+  });
+
+  it("says 'åter' exactly as the domain's referralText does", () => {
+    const clock = new ZoneClock(ZONE);
+    const starts = ['2026-03-03T09:00', '2026-03-28T22:00', '2026-10-24T23:30', '2026-12-31T10:00'];
+    const ends = [
+      '2026-03-03T14:30',
+      '2026-03-29T03:00',
+      '2026-10-25T00:00',
+      '2027-01-02T00:00',
+      '2026-03-05T08:15',
+    ];
+    for (const start of starts)
+      for (const end of ends) {
+        if (at(end) <= at(start)) continue;
+        expect(clock.returnText('Möte', at(start), at(end)), `${start} ${end}`).toBe(
+          referralText('Möte', at(start), at(end), ZONE),
+        );
+      }
   });
 });

@@ -1,6 +1,5 @@
 import type { Instant } from '../../../domain/occurrence.js';
 import type { ReferralEntry } from '../../../domain/referral-entry.js';
-import { referralText } from '../../../domain/referral-text.js';
 import type { PageEmployee } from './page-deps.js';
 import { ZoneClock } from './page-time.js';
 
@@ -74,10 +73,7 @@ export class BoardIndex {
 
   private readonly clock: ZoneClock;
 
-  constructor(
-    employees: Iterable<PageEmployee>,
-    private readonly timeZone: string,
-  ) {
+  constructor(employees: Iterable<PageEmployee>, timeZone: string) {
     this.clock = new ZoneClock(timeZone);
     this.people = [...employees]
       .map((employee) => ({
@@ -191,7 +187,10 @@ export class BoardIndex {
       };
     });
     const first = terms[0]?.term ?? '';
-    const matches: { item: Indexed; rank: number }[] = [];
+    // Three ranks, each already in name order (the directory is sorted once): no sort, and no
+    // more than `limit` kept per rank however many match.
+    const ranked: Indexed[][] = [[], [], []];
+    let total = 0;
     for (const item of this.people) {
       let ok = true;
       for (const { term, digits } of terms) {
@@ -201,17 +200,21 @@ export class BoardIndex {
         }
       }
       if (!ok) continue;
+      total++;
       const rank =
         terms.length === 0 || item.nameFolded.startsWith(folded)
           ? 0
           : item.words.includes(` ${first}`)
             ? 1
             : 2;
-      matches.push({ item, rank });
+      const bucket = ranked[rank] as Indexed[];
+      if (bucket.length < limit) bucket.push(item);
     }
-    if (terms.length > 0) matches.sort((a, b) => a.rank - b.rank);
-    const shown = matches.slice(0, limit).map(({ item }) => this.person(item.employee, now));
-    return { query, total: matches.length, shown: shown.length, people: shown, version: this.version };
+    const shown = ranked
+      .flat()
+      .slice(0, limit)
+      .map((item) => this.person(item.employee, now));
+    return { query, total, shown: shown.length, people: shown, version: this.version };
   }
 
   /** One person's state at `now`. */
@@ -244,10 +247,7 @@ export class BoardIndex {
       extension: employee.extension,
       unit: employee.unit ?? null,
       state,
-      now:
-        shown === undefined
-          ? 'Tillgänglig'
-          : referralText(shown.label, shown.start, shown.end, this.timeZone),
+      now: shown === undefined ? 'Tillgänglig' : clock.returnText(shown.label, shown.start, shown.end),
       next: nextToday === undefined ? null : describe(nextToday),
       later: upcoming.slice(0, 8).map(describe),
     };

@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, Info } from 'luxon';
 import type { Instant } from '../../../domain/occurrence.js';
 
 const WEEKDAYS = ['sön', 'mån', 'tis', 'ons', 'tor', 'fre', 'lör'] as const;
@@ -30,6 +30,9 @@ const SHORT_MONTHS = [
   'nov',
   'dec',
 ] as const;
+
+/** The month abbreviations Luxon's `MMM` gives in Swedish (as the domain's referralText uses). */
+const LUXON_MONTHS = Info.months('short', { locale: 'sv' });
 
 /** Local calendar fields of an instant. */
 export interface LocalParts {
@@ -94,6 +97,19 @@ export class ZoneClock {
   time(instant: Instant): string {
     const parts = this.parts(instant);
     return `${String(parts.hour).padStart(2, '0')}.${String(parts.minute).padStart(2, '0')}`;
+  }
+
+  /**
+   * What the switchboard says, the same text as the domain's `referralText` ("Möte, åter
+   * 14.30"; another day: "Semester, åter 3 dec.", with the time unless it is midnight), without
+   * Luxon per call.
+   */
+  returnText(label: string, start: Instant, end: Instant): string {
+    const back = this.parts(end);
+    const time = this.time(end);
+    if (this.dayKey(start) === this.dayKey(end)) return `${label}, åter ${time}`;
+    const day = `${back.day} ${LUXON_MONTHS[back.month - 1]}`;
+    return back.hour === 0 && back.minute === 0 ? `${label}, åter ${day}` : `${label}, åter ${day} ${time}`;
   }
 
   private isMidnight(instant: Instant): boolean {
