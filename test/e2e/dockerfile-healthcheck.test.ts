@@ -71,7 +71,6 @@ describe("the Docker image's default mode", () => {
       if (code !== 0) await sleep(250);
     }
     expect(code, `stdout: ${service.stdout()}\nstderr: ${service.stderr()}`).toBe(0);
-    // spawnSync blocks this process, so the child's output may not have been read yet: wait for it.
     await service.waitFor(/serving http:\/\/127\.0\.0\.1:\d+/);
   });
 });
