@@ -205,7 +205,9 @@ describe('the pages in a browser, served by the real hanvisa start', () => {
     await screenshot(page, 'it-code-tester');
     await expectAccessible('/it with an answer');
     await page.locator('button[aria-label="Synka nu: Erik Eks kalender"]').click();
-    await expect.poll(() => page.locator('p.notice').textContent()).toBe('Kalendern erik/ics-1 läses om strax.');
+    await expect
+      .poll(() => page.locator('p.notice').textContent())
+      .toBe('Kalendern erik/ics-1 läses om strax.');
   });
 
   it('the code manual and the manager report are accessible', async () => {
