@@ -165,6 +165,16 @@ describe('pages: IT, the code tester and the manual', () => {
     expect(page.body).toContain('erik/ics-1');
     expect(page.body).toContain('the feed answered 404');
     expect(page.body).not.toContain('fixtures/ical');
+    const rows = [...page.body.matchAll(/<tr class="(failing)?"><th scope="row">([^<]+)<\/th>/g)].map(
+      (match) => match[2],
+    );
+    expect(rows[0]).toBe('Erik Ek');
+    expect(rows).toHaveLength(5);
+    const filtered = await app.inject({ method: 'GET', url: '/it?kalender=cecil', headers: { cookie } });
+    expect([...filtered.body.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((match) => match[1])).toEqual([
+      'Cecilia Carlsson',
+    ]);
+    expect(filtered.body).toContain('Visar 1 av 5');
     const noCsrf = await app.inject({
       method: 'POST',
       url: '/it/kodtest',

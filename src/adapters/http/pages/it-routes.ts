@@ -4,9 +4,13 @@ import { codeManualHtmlFragment } from '../../../domain/codes/code-manual.js';
 import { parseSubject } from '../../../domain/codes/parse-subject.js';
 import { swedishDate, swedishTime } from '../../../domain/report/swedish-format.js';
 import { suggestCode } from '../../../domain/rules/unknown-code.js';
+import { fold } from './board-index.js';
 import type { PagesDeps } from './page-deps.js';
 import type { PageGuard } from './page-guard.js';
 import { html, layout, type RawHtml } from './page-html.js';
+
+/** Most calendar rows /it shows at once (failing ones first; a filter finds the rest). */
+const ROWS = 200;
 
 /** What the code tester answers: exactly what sync would do with the subject, nothing of it echoed. */
 export interface CodeTest {
@@ -110,7 +114,13 @@ export function itRoutes(server: FastifyInstance, deps: PagesDeps, guard: PageGu
   const stamp = (instant: number | null) =>
     instant === null ? '–' : `${swedishDate(instant, zone)} ${swedishTime(instant, zone)}`;
 
-  async function itPage(csrf: string, subject: string, result: CodeTest | null, notice: string | null) {
+  async function itPage(
+    csrf: string,
+    subject: string,
+    result: CodeTest | null,
+    notice: string | null,
+    filter = '',
+  ) {
     const [states, entries] = await Promise.all([
       Promise.all(deps.calendars.map((calendar) => deps.state.getSyncState(calendar.id))),
       deps.sink.list({}),
@@ -122,8 +132,23 @@ export function itRoutes(server: FastifyInstance, deps: PagesDeps, guard: PageGu
       counts.set(entry.sourceRef.calendar, (counts.get(entry.sourceRef.calendar) ?? 0) + 1);
     }
     const failing = states.filter((state) => state?.lastError != null).length;
-    const rows = deps.calendars.map((calendar, index) => {
-      const state = states[index] ?? null;
+    // Failing calendars first, then the rest in config order; a filter by name or calendar id;
+    // at most ROWS rows, so the page stays usable with 10,000 calendars.
+    const wanted = fold(filter);
+    const order = deps.calendars
+      .map((calendar, index) => ({ calendar, state: states[index] ?? null }))
+      .filter(
+        ({ calendar }) =>
+          wanted === '' ||
+          fold(deps.employees.get(calendar.employee)?.name ?? '').includes(wanted) ||
+          calendar.id.toLowerCase().includes(wanted),
+      );
+    const matching = order.length;
+    const shown = [
+      ...order.filter(({ state }) => state?.lastError != null),
+      ...order.filter(({ state }) => state?.lastError == null),
+    ].slice(0, ROWS);
+    const rows = shown.map(({ calendar, state }) => {
       const next = state?.lastSyncAt == null ? null : Math.max(now, state.lastSyncAt + deps.scheduleEveryMs);
       const who = deps.employees.get(calendar.employee)?.name ?? calendar.employee;
       return html`<tr class="${state?.lastError == null ? '' : 'failing'}"><th scope="row">${who}</th><td><code>${calendar.id}</code></td>
@@ -144,6 +169,9 @@ ${notice === null ? '' : html`<p class="notice" role="status">${notice}</p>`}
 ${testerForm(csrf, subject, result)}
 <section aria-labelledby="rubrik-kalendrar"><h2 id="rubrik-kalendrar">Kalendrar</h2>
 <p>${deps.calendars.length} kalendrar, ${failing} med fel. <a href="/it/koder">Manual för koder</a></p>
+<form method="get" action="/it" class="inline" role="search"><label for="sok-kalender">Sök medarbetare eller kalender</label>
+<input id="sok-kalender" name="kalender" type="search" autocomplete="off" value="${filter}"><button type="submit">Sök</button></form>
+<p>${shown.length < matching ? `Visar ${shown.length} av ${matching}, de med fel först.` : `Visar ${matching}${wanted === '' ? '' : ` av ${deps.calendars.length}`}, de med fel först.`}</p>
 <div class="scroll"><table class="calendars"><thead><tr><th scope="col">Medarbetare</th><th scope="col">Kalender</th><th scope="col">Typ</th><th scope="col">Senast lyckad</th><th scope="col">Senaste fel</th><th scope="col">Nästa läsning</th><th scope="col" class="num">Hänvisningar</th>${canSync ? html`<th scope="col"><span class="visually-hidden">Åtgärd</span></th>` : ''}</tr></thead>
 <tbody>${rows}</tbody></table></div></section>`;
   }
@@ -151,7 +179,14 @@ ${testerForm(csrf, subject, result)}
   server.get('/it', { preHandler: guard(['it']) }, async (request, reply) => {
     const session = request.pageSession;
     if (session === undefined) return reply.code(401).send();
-    const body = await itPage(session.csrf, '', null, null);
+    const filter = (request.query as { kalender?: unknown }).kalender;
+    const body = await itPage(
+      session.csrf,
+      '',
+      null,
+      null,
+      typeof filter === 'string' ? filter.slice(0, 200) : '',
+    );
     return reply
       .type('text/html; charset=utf-8')
       .send(layout({ title: 'IT', active: 'it', session, body, scripts: ['/assets/tester.js'] }));
