@@ -35,8 +35,10 @@ export interface SignedInAccount {
 
 /**
  * Sign-in through an OpenID provider (Entra ID) with openid-client: authorization code flow
- * with PKCE (S256), state and nonce, the ID token's signature, issuer, audience and expiry
- * checked by the library. Roles come from the token's `roles` claim (Entra app roles whose
+ * with PKCE (S256), state and nonce; the library checks the ID token's issuer, audience,
+ * expiry and nonce. The ID token comes straight from the token endpoint over TLS, in exchange
+ * for the code and the client secret, which OpenID Connect Core (3.1.3.7) accepts in place of
+ * checking its signature. Roles come from the token's `roles` claim (Entra app roles whose
  * values are switchboard, it, manager, employee) or from its `groups` claim through
  * `groupRoles`.
  */
