@@ -15,7 +15,10 @@ import { type FeedFetcher, type FeedHttpOptions, fetchFeed, isFeedUrl } from './
 import { readIcs } from './read-ics.js';
 
 /** The `ics:` section of the config (HanvisaConfig['ics']). */
-export interface IcsSettings extends IcsBudgets {
+/** Budgets added later default when a caller leaves them out. */
+type LaterBudgets = 'maxZoneTransitions' | 'maxZoneTransitionsPerFeed' | 'maxDatesPerEvent';
+
+export interface IcsSettings extends Omit<IcsBudgets, LaterBudgets>, Partial<Pick<IcsBudgets, LaterBudgets>> {
   readonly allowPrivateHosts: readonly string[];
   readonly timeoutMs: number;
   readonly maxBytes: number;

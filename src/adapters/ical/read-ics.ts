@@ -101,7 +101,7 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
       cause: error,
     });
   }
-  const vtimezones = new Map<string, ICAL.Component>();
+  const vtimezones = new Map<string, JCalComponent>();
   const owners = new Set((options.ownerAddresses ?? []).map((address) => address.toLowerCase()));
   for (const root of calendarRoots) {
     for (const property of root[1] ?? []) {
@@ -111,12 +111,12 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     for (const component of root[2] ?? []) {
       if (component[0] !== 'vtimezone') continue;
       const tzid = component[1].find((property) => property[0] === 'tzid')?.[3];
-      if (typeof tzid === 'string') vtimezones.set(tzid, new ICAL.Component(component));
+      if (typeof tzid === 'string') vtimezones.set(tzid, component);
     }
   }
 
   const occurrences: Occurrence[] = [];
-  const resolver = new ZoneResolver(options.timeZone, vtimezones, warn);
+  const resolver = new ZoneResolver(options.timeZone, vtimezones, warn, options.window, budget);
   const context: ReadContext = {
     window: options.window,
     resolver,
@@ -181,6 +181,7 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
       if (record.invalid !== null) {
         throw new IcsReadError('format', `line ${line()}: an event has an invalid ${record.invalid} value`);
       }
+      budget.checkEventDates(dateCount(record));
       const uid = record.uid ?? syntheticUid(record);
       const rid = record.recurrenceId;
       if (rid !== null) {
@@ -266,6 +267,14 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     (a, b) => a.start - b.start || a.end - b.end || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0),
   );
   return { occurrences, warnings, stats: { events: split.events.length, steps: budget.stepsUsed } };
+}
+
+/** How many RDATE and EXDATE values an event lists. */
+function dateCount(record: EventRecord): number {
+  let count = 0;
+  for (const property of record.rdates) count += property.length - 3;
+  for (const property of record.exdates) count += property.length - 3;
+  return count;
 }
 
 /** The line of the first block in a batch that ical.js cannot parse on its own. */

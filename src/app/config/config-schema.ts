@@ -380,6 +380,19 @@ export const configSchema = z
         maxEventsPerFeed: z.number().int().positive().default(100_000),
         maxOccurrencesPerSeries: z.number().int().positive().default(2_000),
         recurrenceStepBudget: z.number().int().positive().default(1_000_000),
+        maxZoneTransitions: z
+          .number()
+          .int()
+          .positive()
+          .default(5_000)
+          .describe('Offset changes one VTIMEZONE of a feed may define (a feed over it fails).'),
+        maxZoneTransitionsPerFeed: z.number().int().positive().default(20_000),
+        maxDatesPerEvent: z
+          .number()
+          .int()
+          .positive()
+          .default(10_000)
+          .describe('RDATE and EXDATE values one event may list.'),
       })
       .prefault({}),
     graph: z

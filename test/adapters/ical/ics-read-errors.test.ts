@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ICS_BUDGETS, FeedBudget } from '../../../src/adapters/ical/ics-budget.js';
 import { IcsReadError } from '../../../src/adapters/ical/ics-errors.js';
 import { createIcsSource } from '../../../src/adapters/ical/ics-source.js';
 import { ianaZone, ZoneResolver } from '../../../src/adapters/ical/ics-zones.js';
@@ -194,7 +195,13 @@ describe('zones', () => {
 
   it('resolves IANA, Windows (also quoted) and vendor TZIDs; warns once for an unknown one', () => {
     const warnings: string[] = [];
-    const resolver = new ZoneResolver('Europe/Stockholm', new Map(), (message) => warnings.push(message));
+    const resolver = new ZoneResolver(
+      'Europe/Stockholm',
+      new Map(),
+      (message) => warnings.push(message),
+      { from: 0, to: 0 },
+      new FeedBudget(DEFAULT_ICS_BUDGETS),
+    );
     expect(resolver.resolve('America/New_York').name).toBe('America/New_York');
     expect(resolver.resolve('W. Europe Standard Time').name).toBe('Europe/Berlin');
     expect(resolver.resolve('"FLE Standard Time"').name).toBe('Europe/Kiev');
