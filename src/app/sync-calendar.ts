@@ -4,6 +4,7 @@ import type { Instant, Occurrence, TimeSpan } from '../domain/occurrence.js';
 import { type Plan, reconcile } from '../domain/reconcile.js';
 import type { ReferralEntry } from '../domain/referral-entry.js';
 import { syncWindow } from '../domain/sync-window.js';
+import { entriesHeldForUnreadable, unreadableEventFindings } from '../domain/unreadable-event.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { CalendarRef, CalendarSource, FetchResult } from './ports/calendar-source.js';
 import type { ReferralSink } from './ports/referral-sink.js';
@@ -113,8 +114,10 @@ export async function syncCalendar(
     const current = await deps.sink.list({ calendar: calendar.id });
     const occurrences = fetched.kind === 'snapshot' ? fetched.occurrences : fetched.changed;
     const desired = desiredEntries(occurrences, owner, deps.config.policy);
+    const unreadable = fetched.kind === 'snapshot' ? (fetched.unreadable ?? []) : [];
+    const held = entriesHeldForUnreadable(current, desired.entries, unreadable);
     const plan = reconcile(
-      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current),
+      fetched.kind === 'snapshot' ? [...desired.entries, ...held] : mergeDelta(desired, fetched, current),
       current,
       {
         calendar: calendar.id,
@@ -144,6 +147,8 @@ export async function syncCalendar(
       occurrences,
       previous?.lastSuccessAt ?? null,
     );
+    if (unreadable.length > 0)
+      await deps.state.addFindings(unreadableEventFindings(calendar.id, employee.id, unreadable, now));
     await deps.state.putSyncState({
       calendar: calendar.id,
       cursor: fetched.cursor,

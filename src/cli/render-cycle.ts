@@ -27,7 +27,7 @@ export function entryJson(entry: ReferralEntry, timeZone: string) {
 /** One human line per referral: who, extension, what the switchboard says, when. */
 export function entryLine(prefix: string, entry: ReferralEntry, timeZone: string): string {
   const start = DateTime.fromMillis(entry.start, { zone: timeZone }).setLocale('sv');
-  const mode = entry.mode === 'infoOnly' ? ' (info only, calls ring)' : '';
+  const mode = entry.mode === 'infoOnly' ? ' (endast info, samtal kopplas fram)' : '';
   const text = referralText(entry.label, entry.start, entry.end, timeZone);
   return `${prefix} ${entry.employee} (${entry.extension}) ${start.toFormat('ccc d MMM HH.mm')}: ${text}${mode}`;
 }

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import { retryAfterMs } from '../http/retry-after.js';
+import { decodeFeed } from './ics-decode.js';
 import { guardedLookup, isBlockedAddress, type LookupFunction, PrivateAddressError } from './ssrf-guard.js';
 
 /** What the last fetch of this feed returned, to ask "changed since?". */
@@ -244,7 +245,7 @@ async function readBody(
     if (code.startsWith('Z_')) throw new PermanentError(`the feed's compressed body is corrupt (${code})`);
     throw new TransientError('the feed connection broke while reading; will try again');
   }
-  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+  return decodeFeed(Buffer.concat(chunks));
 }
 
 function overCap(maxBytes: number): PermanentError {
