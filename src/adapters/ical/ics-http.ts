@@ -93,6 +93,7 @@ interface HopResult {
 
 /**
  * Fetches a feed with the protections a secret, user-supplied URL needs: webcal read as https;
+ * http only to hosts in `allowPrivateHosts` (every other hop must be https);
  * at most `maxRedirects` redirects, each checked like the first URL; the SSRF guard on every
  * connection (connect-time DNS check, IP literals checked directly) unless the host is in
  * `allowPrivateHosts`; one deadline for everything; caps on the raw and the decompressed body;
@@ -172,6 +173,14 @@ function request(
   const privateAllowed = allowed.has(host);
   if (!privateAllowed && isIP(host) !== 0 && isBlockedAddress(host))
     return Promise.reject(new PrivateAddressError());
+  // A feed URL is a secret (it usually carries a token): clear text only to hosts IT listed.
+  if (url.protocol === 'http:' && !privateAllowed) {
+    return Promise.reject(
+      new PermanentError(
+        'the feed (or a redirect) uses http://, which would send its secret address in clear text; use https, or list an on-premises host in ics.allowPrivateHosts',
+      ),
+    );
+  }
   const headers: Record<string, string> = {
     accept: 'text/calendar, */*;q=0.5',
     'accept-encoding': 'gzip, deflate',
