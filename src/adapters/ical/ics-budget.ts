@@ -38,7 +38,7 @@ const SLICE_MS = 20;
  */
 export class FeedBudget {
   readonly limits: IcsBudgets;
-  private stepsLeft: number;
+  private stepsLeftCount: number;
   private stepsSinceCheck = 0;
   private sliceStart = performance.now();
   private zoneTransitions = 0;
@@ -46,13 +46,13 @@ export class FeedBudget {
 
   constructor(limits: IcsBudgets) {
     this.limits = limits;
-    this.stepsLeft = limits.recurrenceStepBudget;
+    this.stepsLeftCount = limits.recurrenceStepBudget;
   }
 
   /** Spends one recurrence step; throws when the feed's step budget is used up. */
   step(): void {
     this.stepsSinceCheck++;
-    if (--this.stepsLeft < 0) {
+    if (--this.stepsLeftCount < 0) {
       throw new IcsReadError(
         'budget',
         `over the recurrence step budget (ics.recurrenceStepBudget = ${this.limits.recurrenceStepBudget}): a recurrence rule is too dense or starts too long ago to expand`,
@@ -60,8 +60,20 @@ export class FeedBudget {
     }
   }
 
+  /** Steps still allowed (a cap for iteration that runs outside `step`). */
+  get stepsLeft(): number {
+    return Math.max(0, this.stepsLeftCount);
+  }
+
+  /** Spends what is left and throws the step-budget error (an iteration hit its cap). */
+  exhaust(): never {
+    this.stepsLeftCount = 0;
+    this.step();
+    throw new Error('unreachable');
+  }
+
   get stepsUsed(): number {
-    return this.limits.recurrenceStepBudget - this.stepsLeft;
+    return this.limits.recurrenceStepBudget - this.stepsLeftCount;
   }
 
   /**

@@ -367,16 +367,31 @@ function parseBlocks(
 
 const RULE_LIST_SPACE = /^((?:RRULE|EXRULE)[;:][^\r\n]*?),[ \t]+/gim;
 
+const LEAP_MONTH_RULE = /^RRULE[;:][^\r\n]*BYMONTH=[^;\r\n]*L/im;
+
 /**
  * What peers read although RFC 5545 does not allow it, made readable before ical.js parses
- * it: spaces after the commas of a rule's lists ("BYDAY=MO, TU").
+ * it: spaces after the commas of a rule's lists ("BYDAY=MO, TU"), and RFC 7529 leap months
+ * ("BYMONTH=5L"), which the Gregorian calendar (no RSCALE) does not have: ical.js would read
+ * 5L as May, so the leap months are dropped, and a rule left with none is dropped (the event
+ * is its DTSTART alone, as RFC 7529's default SKIP=OMIT gives).
  */
 function tolerate(block: string): string {
-  if (!/^(?:RRULE|EXRULE)[;:][^\r\n]*,[ \t]/im.test(block)) return block;
   let text = block;
-  for (let previous = ''; previous !== text; ) {
-    previous = text;
-    text = text.replace(RULE_LIST_SPACE, '$1,');
+  if (/^(?:RRULE|EXRULE)[;:][^\r\n]*,[ \t]/im.test(text)) {
+    for (let previous = ''; previous !== text; ) {
+      previous = text;
+      text = text.replace(RULE_LIST_SPACE, '$1,');
+    }
   }
+  if (LEAP_MONTH_RULE.test(text)) text = text.replace(/^RRULE[;:][^\r\n]*\r?$/gim, withoutLeapMonths);
   return text;
+}
+
+function withoutLeapMonths(line: string): string {
+  if (/RSCALE=(?!GREGORIAN)/i.test(line)) return line;
+  const list = /BYMONTH=([^;\r\n]*)/i.exec(line)?.[1] ?? '';
+  const months = list.split(',').filter((month) => !/L$/i.test(month.trim()));
+  if (months.length === 0) return 'X-HANVISA-DROPPED-RRULE:only leap months';
+  return line.replace(/BYMONTH=[^;\r\n]*/i, `BYMONTH=${months.join(',')}`);
 }
