@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { workingDays } from '../../adapters/holidays/working-days.js';
 import { type CodeTable, compileCodeTable } from '../../domain/codes/code-table.js';
 import type { ReferralPolicy } from '../../domain/desired-entries.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { MassDeleteGuard } from '../../domain/reconcile.js';
+import { returnDay } from '../../domain/return-day.js';
 import type { CalendarRef } from '../ports/calendar-source.js';
 import { type ConfigFile, configSchema, parseDuration } from './config-schema.js';
 import { didYouMean } from './did-you-mean.js';
@@ -215,7 +217,12 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     timeZone: raw.timeZone,
     window: raw.window,
     codes,
-    policy: { codes, private: raw.codes.private, fallback: raw.codes.fallback },
+    policy: {
+      codes,
+      private: raw.codes.private,
+      fallback: raw.codes.fallback,
+      returnDay: returnDay(raw.timeZone, workingDays(raw.holidays)),
+    },
     rules: raw.rules,
     employees,
     people,
