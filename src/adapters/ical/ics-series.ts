@@ -1,5 +1,4 @@
 import ICAL from 'ical.js';
-import { RRuleTemporal } from 'rrule-temporal';
 import { overlaps } from '../../domain/occurrence.js';
 import type { FeedBudget } from './ics-budget.js';
 import { IcsReadError } from './ics-errors.js';
@@ -105,7 +104,8 @@ async function runRule(
   const limit = Math.min(until ?? Number.POSITIVE_INFINITY, toWall);
   if (limit < start.wall) return;
   if (needsFullEngine(recur, start.wall)) {
-    for (const wall of fullEngineInstances(recur, start, limit, budget)) {
+    const engine = await fullEngine();
+    for (const wall of fullEngineInstances(engine, recur, start, limit, budget)) {
       if (wall >= toWall) break;
       if (wall + lengthMs + SLACK > fromWall) add({ wall, instant: zone.toInstant(wall), end: null });
     }
@@ -178,7 +178,17 @@ function basicFormat(wall: WallTime): string {
  * shifts it), up to `limit`. Every instance it computes costs one step; the library's own
  * iteration cap is the feed's remaining step budget.
  */
+type Engine = typeof import('rrule-temporal').RRuleTemporal;
+let loaded: Promise<Engine> | null = null;
+
+/** rrule-temporal and its Temporal polyfill, loaded the first time a feed needs them (most never do). */
+function fullEngine(): Promise<Engine> {
+  loaded ??= import('rrule-temporal').then((module) => module.RRuleTemporal);
+  return loaded;
+}
+
 function fullEngineInstances(
+  RRuleTemporal: Engine,
   recur: ICAL.Recur,
   start: DateValue,
   limit: WallTime,
