@@ -1,5 +1,5 @@
 import type { Instant } from './occurrence.js';
-import type { ReferralEntry } from './referral-entry.js';
+import { isCalendarOwned, type ReferralEntry, sourceRefUid } from './referral-entry.js';
 import { findingKey, type RuleFinding } from './rules/rule.js';
 
 /**
@@ -25,11 +25,17 @@ export function entriesHeldForUnreadable(
   current: readonly ReferralEntry[],
   desired: readonly ReferralEntry[],
   unreadable: readonly UnreadableEvent[],
+  uidKey: string,
 ): ReferralEntry[] {
-  const uids = new Set(unreadable.flatMap((event) => (event.uid === null ? [] : [event.uid])));
+  // The register holds each uid as its keyed hash (sourceRefUid), never verbatim.
+  const uids = new Set(
+    unreadable.flatMap((event) => (event.uid === null ? [] : [sourceRefUid(uidKey, event.uid)])),
+  );
   if (uids.size === 0) return [];
   const described = new Set(desired.map((entry) => entry.id));
-  return current.filter((entry) => uids.has(entry.sourceRef.uid) && !described.has(entry.id));
+  return current.filter(
+    (entry) => isCalendarOwned(entry) && uids.has(entry.sourceRef.uid) && !described.has(entry.id),
+  );
 }
 
 /**

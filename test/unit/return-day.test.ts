@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { workingDays } from '../../src/adapters/holidays/working-days.js';
+import { workingDays } from '../../src/app/working-days.js';
 import { renderCycle } from '../../src/cli/render-cycle.js';
 import type { ReferralEntry } from '../../src/domain/referral-entry.js';
 import { referralText } from '../../src/domain/referral-text.js';

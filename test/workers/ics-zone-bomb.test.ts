@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticCalendarSource } from '../../bench/queue/synthetic-source.js';
@@ -52,18 +53,19 @@ describe('the zone bomb in the distributed runtime', () => {
         timings: {
           jobLockMs: 5_000,
           stalledIntervalMs: 5_000,
-          calendarLockMs: 5_000,
+          keyLockMs: 5_000,
           lockedRetryMs: 200,
           shutdownDeadlineMs: 10_000,
         },
       });
       const slot = 3_000_000;
-      await enqueueSyncCycle(runtime.queues.sync, fixture.calendarIds, slot);
+      const queue = runtime.queues.syncCalendar as Queue;
+      await enqueueSyncCycle(queue, fixture.calendarIds, slot);
       const others = fixture.calendarIds.filter((id) => id !== 'e002/ics-1');
       await waitFor('three calendars synced', async () => (await syncedCount(redis.url, others)) === 3);
-      const job = await runtime.queues.sync.getJob(syncJobId('e002/ics-1', slot));
+      const job = await queue.getJob(syncJobId('e002/ics-1', slot));
       await waitFor('the bomb job failed', async () => (await job?.getState()) === 'failed');
-      const failed = await runtime.queues.sync.getJob(syncJobId('e002/ics-1', slot));
+      const failed = await queue.getJob(syncJobId('e002/ics-1', slot));
       expect(failed?.attemptsMade).toBe(1);
       expect(failed?.stalledCounter ?? 0).toBe(0);
       expect(failed?.failedReason).toMatch(/^calendar e002\/ics-1: .*ics\.maxZoneTransitions\b/);

@@ -1,6 +1,6 @@
 import Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
-import type { WorkingDayTest } from '../../domain/return-day.js';
+import type { WorkingDayTest } from '../domain/return-day.js';
 
 /** Where the public holidays come from: an ISO country and, optionally, a region (state, län). */
 export interface HolidaySettings {
