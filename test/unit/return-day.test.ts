@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/app/config/config-schema.js';
 import { workingDays } from '../../src/app/working-days.js';
 import { renderCycle } from '../../src/cli/render-cycle.js';
 import type { ReferralEntry } from '../../src/domain/referral-entry.js';
@@ -71,6 +72,17 @@ describe('"åter" after all-day and multi-day absences is the next working day',
   it('takes the region into account (Bavaria keeps Epiphany, Berlin does not)', () => {
     expect(workingDays({ country: 'DE', region: 'BY' })('2027-01-06')).toBe(false);
     expect(workingDays({ country: 'DE', region: 'BE' })('2027-01-06')).toBe(true);
+  });
+
+  it('config: holidays default to Sweden; an unknown country or region is a problem with its path', () => {
+    const holidays = configSchema.shape.holidays;
+    expect(holidays.parse(undefined)).toEqual({ country: 'SE' });
+    expect(holidays.safeParse({ country: 'XX' }).error?.issues).toMatchObject([
+      { path: ['country'], message: 'unknown country "XX"' },
+    ]);
+    expect(holidays.safeParse({ country: 'SE', region: 'Atlantis' }).error?.issues).toMatchObject([
+      { path: ['region'], message: 'unknown region "Atlantis" of SE' },
+    ]);
   });
 
   it('the CLI line shows no "00.00" for an all-day start, and speaks Swedish only', () => {
