@@ -211,6 +211,8 @@ function fullEngineInstances(
   return dates.map((date) => date.epochMilliseconds);
 }
 
+const MAX_PERIOD_MS = 36_525 * TIME.DAY;
+
 /** RDATE values: dates, date-times and periods, each in its own zone. */
 function rdateInstances(context: ReadContext, property: JCalProperty, zone: ZoneConverter): Instance[] {
   const tzid = typeof property[1].tzid === 'string' ? property[1].tzid : undefined;
@@ -229,6 +231,13 @@ function rdateInstances(context: ReadContext, property: JCalProperty, zone: Zone
         } catch {
           end = null;
         }
+      }
+      // A period past Date's range (or before its start) would end the run with "Invalid time value".
+      if (end !== null && !(end >= instant && end - instant <= MAX_PERIOD_MS)) {
+        throw new IcsReadError(
+          'format',
+          'an RDATE period that ends before it starts or lasts over 100 years',
+        );
       }
       instances.push({ wall: zone.toWall(instant), instant, end });
     } else {

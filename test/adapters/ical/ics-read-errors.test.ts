@@ -313,3 +313,23 @@ describe('zones', () => {
     expect(warnings).toEqual(['unknown time zone "Atlantis Time": read in Europe/Stockholm instead']);
   });
 });
+
+describe('an RDATE period past any real length', () => {
+  it('makes its series unreadable, not the run ("Invalid time value")', async () => {
+    const text = lines(
+      'BEGIN:VCALENDAR',
+      'BEGIN:VEVENT',
+      'UID:a',
+      'DTSTART:20260402T080000Z',
+      'DURATION:PT1H',
+      'RDATE;VALUE=PERIOD:20260403T080000Z/P99999999999D',
+      'SUMMARY:MÖT: x',
+      'END:VEVENT',
+      ...GOOD,
+      'END:VCALENDAR',
+    );
+    const result = await readIcs(text, { window: WINDOW, timeZone: 'Europe/Stockholm' });
+    expect(result.occurrences.map((occurrence) => occurrence.uid)).toEqual(['good']);
+    expect(result.unreadable).toMatchObject([{ uid: 'a', line: 2 }]);
+  });
+});
