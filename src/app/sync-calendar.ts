@@ -189,7 +189,9 @@ export async function syncCalendar(
       uidKey,
     );
     if (unreadable.length > 0)
-      await deps.state.addFindings(unreadableEventFindings(calendar.id, employee.id, unreadable, now));
+      await deps.state.addFindings(
+        unreadableEventFindings(calendar.id, employee.id, unreadable, now, uidKey),
+      );
     await deps.state.putSyncState({
       calendar: calendar.id,
       cursor: fetched.cursor,

@@ -40,7 +40,7 @@ export function entriesHeldForUnreadable(
 
 /**
  * One finding per unreadable event, for IT (shown with the other findings in reports): the
- * line and the problem, never event text. Stored once per calendar and event (or line, when
+ * line and the problem, never event text or its uid. Stored once per calendar and event (or line, when
  * the event has no UID); `occurrenceStart` is the round that first found it.
  */
 export function unreadableEventFindings(
@@ -48,16 +48,21 @@ export function unreadableEventFindings(
   employee: string,
   unreadable: readonly UnreadableEvent[],
   now: Instant,
+  uidKey: string,
 ): RuleFinding[] {
-  return unreadable.map((event) => ({
-    key: findingKey(UNREADABLE_EVENT, calendar, event.uid ?? `line ${event.line}`, 0),
-    rule: UNREADABLE_EVENT,
-    kind: 'ics',
-    employee,
-    calendar,
-    eventUid: event.uid ?? '',
-    occurrenceStart: now,
-    foundAt: now,
-    details: { line: event.line, problem: event.problem },
-  }));
+  return unreadable.map((event) => {
+    // Named by the uid's keyed hash, as the register and the other findings do: no uid in a report.
+    const eventUid = event.uid === null ? '' : sourceRefUid(uidKey, event.uid);
+    return {
+      key: findingKey(UNREADABLE_EVENT, calendar, eventUid || `line ${event.line}`, 0),
+      rule: UNREADABLE_EVENT,
+      kind: 'ics',
+      employee,
+      calendar,
+      eventUid,
+      occurrenceStart: now,
+      foundAt: now,
+      details: { line: event.line, problem: event.problem },
+    };
+  });
 }
