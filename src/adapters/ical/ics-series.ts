@@ -292,13 +292,16 @@ export async function expandSeries(
   for (const property of master.rdates)
     for (const instance of rdateInstances(context, property, zone)) add(instance);
 
-  // An EXDATE or RECURRENCE-ID names an instance by instant, by its wall time as written (when
-  // its zone is not the series' zone as hanvisa resolved it: a floating or unknown-zone value),
+  // An EXDATE or RECURRENCE-ID names an instance by instant, by its wall time as written (a
+  // floating or unknown-zone value, which some exporters write beside a zoned series),
   // or by day (a DATE on a timed series, a DATE-TIME on an all-day one, as Outlook and Exchange
   // write for moved all-day instances).
   const localDay = (value: DateValue) =>
     dayKey(value.utc ? (start.isDate ? resolver.fallback : zone).toWall(value.wall) : value.wall);
   const byDay = (value: DateValue) => value.isDate !== start.isDate;
+  // Wall time only where the value's own zone says nothing reliable: floating, or an unknown TZID.
+  const zoneless = (value: DateValue) =>
+    !value.utc && (value.tzid === undefined || resolver.isUnknown(value.tzid));
   const excluded = new Set<number>();
   const excludedWalls = new Set<number>();
   const excludedDays = new Set<number>();
@@ -310,13 +313,13 @@ export async function expandSeries(
       if (byDay(date)) excludedDays.add(localDay(date));
       else {
         excluded.add(instantOf(date, resolver));
-        if (!date.utc) excludedWalls.add(date.wall);
+        if (zoneless(date)) excludedWalls.add(date.wall);
       }
     }
   }
   const isExcluded = (rid: DateValue, ridInstant: number) =>
     excludedDays.has(localDay(rid)) ||
-    (!byDay(rid) && (excluded.has(ridInstant) || (!rid.utc && excludedWalls.has(rid.wall))));
+    (!byDay(rid) && (excluded.has(ridInstant) || (zoneless(rid) && excludedWalls.has(rid.wall))));
 
   const overridden = new Set<number>();
   const overriddenWalls = new Set<number>();
@@ -346,7 +349,7 @@ export async function expandSeries(
     else {
       const ridInstant = instantOf(rid, resolver);
       overridden.add(ridInstant);
-      if (!rid.utc) overriddenWalls.add(rid.wall);
+      if (zoneless(rid)) overriddenWalls.add(rid.wall);
       if (exception.thisAndFuture) {
         ranges.push({ rid: ridInstant, ridWall: zone.toWall(ridInstant), record: exception });
       }
@@ -400,7 +403,7 @@ export async function expandSeries(
     // The instance it replaces: on an all-day series, that day's local midnight.
     let replaces = ridInstant;
     if (byDay(rid) && start.isDate) replaces = zone.toInstant(localDay(rid) * TIME.DAY);
-    else if (!rid.utc && !instances.has(ridInstant) && instances.has(zone.toInstant(rid.wall)))
+    else if (zoneless(rid) && !instances.has(ridInstant) && instances.has(zone.toInstant(rid.wall)))
       replaces = zone.toInstant(rid.wall);
     const own = exception.dtstart ?? rid;
     const ownZone = zoneOf(own, resolver);

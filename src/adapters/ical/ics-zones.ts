@@ -225,6 +225,7 @@ function displayNameZone(tzid: string): string | undefined {
  */
 export class ZoneResolver {
   private readonly cache = new Map<string, ZoneConverter>();
+  private readonly unknown = new Set<string>();
   readonly fallback: ZoneConverter;
   private readonly vtimezones: ReadonlyMap<string, JCalComponent>;
   private readonly warn: (message: string) => void;
@@ -243,6 +244,11 @@ export class ZoneResolver {
     this.warn = warn;
     this.horizon = horizon;
     this.budget = budget;
+  }
+
+  /** True when a TZID could not be resolved and is read in the configured zone instead. */
+  isUnknown(tzid: string): boolean {
+    return this.unknown.has(tzid);
   }
 
   /** The zone of a TZID parameter; undefined (floating) means the configured zone. */
@@ -273,6 +279,7 @@ export class ZoneResolver {
       const suffix = segments.slice(-count).join('/');
       if (segments.length > count && IANA_NAME.test(suffix) && isValidZone(suffix)) return ianaZone(suffix);
     }
+    this.unknown.add(rawTzid);
     this.warn(`unknown time zone "${tzid.slice(0, 80)}": read in ${this.fallback.name} instead`);
     return this.fallback;
   }
