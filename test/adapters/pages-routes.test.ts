@@ -151,7 +151,7 @@ describe('pages: the board', () => {
     while (!text.includes('event: uppdaterad')) text += decoder.decode((await reader.read()).value);
     controller.abort();
     const erik = (await app.inject({ method: 'GET', url: '/api/tavla?q=erik', headers: { cookie } })).json();
-    expect(erik.people[0]).toMatchObject({ state: 'away', now: 'Sjuk, åter 4 mars' });
+    expect(erik.people[0]).toMatchObject({ state: 'away', now: 'Sjuk, åter ons 4 mars' });
   });
 });
 

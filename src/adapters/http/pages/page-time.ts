@@ -1,7 +1,9 @@
-import { DateTime, Info } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Instant } from '../../../domain/occurrence.js';
 
 const WEEKDAYS = ['sön', 'mån', 'tis', 'ons', 'tor', 'fre', 'lör'] as const;
+/** The short weekdays of the domain's referralText ("åter tors 3 dec"), Sunday first. */
+const SHORT_WEEKDAYS = ['sön', 'mån', 'tis', 'ons', 'tors', 'fre', 'lör'] as const;
 const MONTHS = [
   'januari',
   'februari',
@@ -30,9 +32,6 @@ const SHORT_MONTHS = [
   'nov',
   'dec',
 ] as const;
-
-/** The month abbreviations Luxon's `MMM` gives in Swedish (as the domain's referralText uses). */
-const LUXON_MONTHS = Info.months('short', { locale: 'sv' });
 
 /** Local calendar fields of an instant. */
 export interface LocalParts {
@@ -87,10 +86,12 @@ export class ZoneClock {
     return parts.year * 10_000 + parts.month * 100 + parts.day;
   }
 
-  /** `tis 3 mars` (long) or `tis 3 mars`/`tis 3 dec` (short month names). */
+  /** `tor 3 december` (long, as reports say it) or `tors 3 dec` (short, as referralText says it). */
   date(instant: Instant, short = false): string {
     const parts = this.parts(instant);
-    return `${WEEKDAYS[parts.weekday]} ${parts.day} ${(short ? SHORT_MONTHS : MONTHS)[parts.month - 1]}`;
+    return short
+      ? `${SHORT_WEEKDAYS[parts.weekday]} ${parts.day} ${SHORT_MONTHS[parts.month - 1]}`
+      : `${WEEKDAYS[parts.weekday]} ${parts.day} ${MONTHS[parts.month - 1]}`;
   }
 
   /** `09.05` */
@@ -101,15 +102,13 @@ export class ZoneClock {
 
   /**
    * What the switchboard says, the same text as the domain's `referralText` ("Möte, åter
-   * 14.30"; another day: "Semester, åter 3 dec.", with the time unless it is midnight), without
-   * Luxon per call.
+   * 14.30"; another day: "Semester, åter mån 14 dec", with the time unless it is midnight),
+   * without Luxon per call.
    */
   returnText(label: string, start: Instant, end: Instant): string {
-    const back = this.parts(end);
-    const time = this.time(end);
-    if (this.dayKey(start) === this.dayKey(end)) return `${label}, åter ${time}`;
-    const day = `${back.day} ${LUXON_MONTHS[back.month - 1]}`;
-    return back.hour === 0 && back.minute === 0 ? `${label}, åter ${day}` : `${label}, åter ${day} ${time}`;
+    if (this.dayKey(start) === this.dayKey(end)) return `${label}, åter ${this.time(end)}`;
+    const day = this.date(end, true);
+    return this.isMidnight(end) ? `${label}, åter ${day}` : `${label}, åter ${day} ${this.time(end)}`;
   }
 
   private isMidnight(instant: Instant): boolean {
