@@ -54,6 +54,32 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX finding_start ON finding (occurrence_start);`,
   // 2: first-seen times are pruned by age (retention).
   'CREATE INDEX first_seen_seen_at ON first_seen (seen_at);',
+  // 3: the outbox of the mirrors (issue 12), written in the register's own transactions.
+  `CREATE TABLE outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     mirror TEXT NOT NULL,
+     employee TEXT NOT NULL,
+     ref TEXT NOT NULL,
+     change TEXT NOT NULL,
+     occurred_at INTEGER NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     done_at INTEGER
+   );
+   CREATE INDEX outbox_head ON outbox (mirror, employee, status, occurred_at, seq);
+   CREATE INDEX outbox_due ON outbox (mirror, status, next_attempt_at);
+   CREATE INDEX outbox_ref ON outbox (mirror, ref, status);
+   CREATE UNIQUE INDEX outbox_notice ON outbox (mirror, ref) WHERE change = 'unknownCode';
+   CREATE TABLE mirror_state (
+     mirror TEXT NOT NULL,
+     employee TEXT NOT NULL,
+     state TEXT NOT NULL,
+     PRIMARY KEY (mirror, employee)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
