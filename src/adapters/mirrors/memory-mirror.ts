@@ -5,7 +5,7 @@ import type { Instant } from '../../domain/occurrence.js';
  * A mirror in memory: the fake for tests and benchmarks. What it shows is the register as the
  * changes told it (entries by id, which are current), applied once per version: a change at or
  * below the version it last applied for that entry is ignored, as a real receiver must.
- * `failWith` makes the next deliveries throw (a mirror that is down).
+ * `failures` makes the next deliveries throw, one each; `down` makes every delivery throw.
  */
 export class MemoryMirror implements Mirror {
   readonly name: string;
@@ -18,7 +18,8 @@ export class MemoryMirror implements Mirror {
   readonly entries = new Map<string, MirrorEntry>();
   readonly current = new Set<string>();
   readonly #versions = new Map<string, number>();
-  failWith: (() => Error) | null = null;
+  readonly failures: (() => Error)[] = [];
+  down: (() => Error) | null = null;
 
   constructor(name = 'memory', receives: 'entries' | 'notices' = 'entries') {
     this.name = name;
@@ -26,7 +27,8 @@ export class MemoryMirror implements Mirror {
   }
 
   async deliver(change: MirrorChange, _now: Instant): Promise<void> {
-    if (this.failWith !== null) throw this.failWith();
+    const failure = this.failures.shift() ?? this.down;
+    if (failure !== null) throw failure();
     this.received.push(change);
     const seen = this.#versions.get(change.ref) ?? 0;
     if (change.version <= seen) return;
