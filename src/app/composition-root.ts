@@ -9,6 +9,7 @@ import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapte
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
 import { metricsRoutes } from '../adapters/http/metrics-routes.js';
+import { mirrorRoutes } from '../adapters/http/mirror-routes.js';
 import { registerRoutes } from '../adapters/http/register-routes.js';
 import { createIcsSource } from '../adapters/ical/ics-source.js';
 import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
@@ -24,6 +25,7 @@ import type { JobTable } from './jobs/job-kind.js';
 import { createJobTable } from './jobs/job-table.js';
 import { createLogger } from './logger.js';
 import { HanvisaMetrics } from './metrics.js';
+import { createMirroring, type Mirroring } from './outbox-wiring.js';
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
 import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
 import type { ReferralSink } from './ports/referral-sink.js';
@@ -143,11 +145,6 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
   const metrics = options.metrics ?? new HanvisaMetrics();
   const db =
     options.sink === undefined && config.sink.kind === 'embedded' ? openDatabase(config.sink.path) : null;
-  const register = db !== null ? new SqliteReferralSink(db) : null;
-  const sink: ReferralSink =
-    options.sink ??
-    register ??
-    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
   let stateDb: ReturnType<typeof openDatabase> | null = null;
   let state: StateStore;
   const ownRedis =
@@ -162,14 +159,28 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
         : openDatabase(config.statePath);
     state = new SqliteStateStore(stateDb);
   }
+  const reports = createReportDependencies(config, state);
+  // Mirrors (issue 12): the outbox beside the embedded register, written in its transactions.
+  const mirroring = createMirroring(config, {
+    registerDb: db,
+    stateDb,
+    metrics,
+    logger,
+    mailer: reports.mailer,
+  });
+  const register = db !== null ? new SqliteReferralSink(db, { outbox: mirroring.outbox }) : null;
+  const sink: ReferralSink =
+    options.sink ??
+    register ??
+    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
   const sync: SyncDependencies = {
     config,
     sourceFor: options.sourceFor ?? createSourceResolver(config),
     sink,
-    state,
+    state: mirroring.withNotices(state),
     rules: createRuleRunner(config, state),
   };
-  const reports = createReportDependencies(config, state);
+  const employeeOf = new Map(config.calendars.map((calendar) => [calendar.id, calendar.employee]));
   const syncListeners = new Set<(result: CalendarSyncResult) => void>();
   const jobs = createJobTable({
     config,
@@ -179,11 +190,20 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     logger,
     pruneRetention: async (now) => {
       const before = now - config.rules.findingsRetentionDays * 86_400_000;
-      return { findings: await state.pruneFindings(before), seen: await state.pruneSeen(before) };
+      return {
+        findings: await state.pruneFindings(before),
+        seen: await state.pruneSeen(before),
+        outbox: await mirroring.prune(now),
+      };
     },
     onCalendarSynced: (result) => {
+      if (result.created + result.updated + result.deleted + result.findings > 0) {
+        const employee = employeeOf.get(result.calendar);
+        if (employee !== undefined) mirroring.kick(employee);
+      }
       for (const listener of syncListeners) listener(result);
     },
+    extraKinds: mirroring.kind === null ? [] : [mirroring.kind],
   });
   const readiness = async (): Promise<HealthStatus> => {
     const checks: Record<string, string> = {};
@@ -213,7 +233,10 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     jobs,
     syncListeners,
     readiness,
-    serve: (serveOptions) => serveHttp(config, serveOptions, { metrics, register, readiness }),
+    serve: (serveOptions) => {
+      mirroring.setQueue(serveOptions.jobs);
+      return serveHttp(config, serveOptions, { metrics, register, readiness, mirroring });
+    },
     async close() {
       await sink.close();
       await state.close();
@@ -264,6 +287,7 @@ async function serveHttp(
     metrics: HanvisaMetrics;
     register: SqliteReferralSink | null;
     readiness: () => Promise<HealthStatus>;
+    mirroring: Mirroring;
   },
 ): Promise<RunningService> {
   const { credentials, generated } = serviceCredentials(config, options.host);
@@ -277,6 +301,8 @@ async function serveHttp(
     metricsRoutes(parts.metrics.registry, credentials),
   ];
   if (parts.register !== null) routes.push(registerRoutes(parts.register, credentials));
+  if (parts.mirroring.mirrors.size > 0)
+    routes.push(mirrorRoutes(() => parts.mirroring.report(Date.now()), credentials));
   const service = await startHttpService({ host: options.host, port: options.port, routes });
   return { url: service.url, port: service.port, generatedToken: generated, close: () => service.close() };
 }

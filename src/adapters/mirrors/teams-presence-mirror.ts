@@ -4,23 +4,13 @@ import { findWindows } from 'windows-iana';
 import type { Mirror, MirrorChange, MirrorEntry, MirrorStateStore } from '../../app/ports/mirror.js';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import { isCurrent } from '../../domain/mirror-change.js';
+
+export { PRESENCE_PAIRS } from '../../domain/presence-pairs.js';
+
 import type { Instant } from '../../domain/occurrence.js';
 import { referralText } from '../../domain/referral-text.js';
 import type { TokenProvider } from '../graph/graph-auth.js';
 import { retryAfterMs } from '../http/retry-after.js';
-
-/**
- * The availability/activity pairs setUserPreferredPresence accepts (Graph documents exactly
- * these six; any other pair is refused with 400).
- */
-export const PRESENCE_PAIRS = [
-  ['Available', 'Available'],
-  ['Busy', 'Busy'],
-  ['DoNotDisturb', 'DoNotDisturb'],
-  ['BeRightBack', 'BeRightBack'],
-  ['Away', 'Away'],
-  ['Offline', 'OffWork'],
-] as const;
 
 export interface PresencePair {
   readonly availability: string;

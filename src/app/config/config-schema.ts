@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { normaliseCodeKey } from '../../domain/codes/code-table.js';
 import { SHOW_AS_VALUES } from '../../domain/occurrence.js';
+import { mirrorsSchema, notifySchema } from './mirror-config.js';
 
 /**
  * The one schema of hanvisa.yaml. Every object is strict (an unknown key is an error, with a
@@ -400,6 +401,8 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The distributed runtime (REDIS_URL set): BullMQ workers.'),
+    mirrors: mirrorsSchema,
+    notify: notifySchema,
     ics: z
       .strictObject({
         allowPrivateHosts: z

@@ -10,6 +10,7 @@ import type { CalendarRef } from '../ports/calendar-source.js';
 import { type ConfigFile, configSchema, parseDuration } from './config-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { type Environment, readEnvironment } from './environment.js';
+import { type MirrorSettings, type NotifySettings, resolveMirrors, resolveNotify } from './mirror-config.js';
 
 export interface Person {
   readonly id: string;
@@ -59,6 +60,9 @@ export interface HanvisaConfig {
     readonly shutdownDeadlineMs: number;
     readonly stalledAfterMs: number;
   };
+  /** Systems the register is mirrored to (issue 12), durations in ms. */
+  readonly mirrors: readonly MirrorSettings[];
+  readonly notify: NotifySettings;
   readonly env: Environment;
 }
 
@@ -304,6 +308,8 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
       shutdownDeadlineMs: parseDuration(raw.workers.shutdownDeadline),
       stalledAfterMs: parseDuration(raw.workers.stalledAfter),
     },
+    mirrors: resolveMirrors(raw.mirrors),
+    notify: resolveNotify(raw.notify, raw.reports.mail?.enabled === true),
     env,
   };
 }

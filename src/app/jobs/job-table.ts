@@ -21,6 +21,8 @@ export interface JobTableDependencies {
   readonly pruneRetention: (now: Instant) => Promise<Readonly<Record<string, number>>>;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly onCalendarSynced?: (result: CalendarSyncResult) => void;
+  /** Kinds wired elsewhere in the composition root (deliverOutbox, issue 12). */
+  readonly extraKinds?: readonly JobKind<never>[];
 }
 
 const calendarId = z.string().regex(/^[\w./@-]{1,200}$/, 'a calendar id');
@@ -107,6 +109,7 @@ export function createJobTable(deps: JobTableDependencies): JobTable {
       status: 'done',
       counts: await deps.pruneRetention(now),
     })) as JobKind<never>,
+    ...(deps.extraKinds ?? []),
   ];
   return new Map(kinds.map((kind) => [kind.name, kind]));
 }
