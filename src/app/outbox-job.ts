@@ -17,6 +17,8 @@ export interface OutboxJobDependencies extends OutboxDeliveryDependencies {
   readonly maxDelayMs: number;
   /** Employees delivered at once when this job delivers them itself. */
   readonly concurrency: number;
+  /** Told when a follow-up could not be enqueued (the next fan-out delivers it). */
+  readonly onEnqueueError?: (error: unknown) => void;
 }
 
 /**
@@ -30,13 +32,29 @@ export interface OutboxJobDependencies extends OutboxDeliveryDependencies {
  */
 export function deliverOutboxKind(deps: OutboxJobDependencies): JobKind<DeliverOutboxData> {
   const mirrors = [...deps.mirrors.keys()];
+  /**
+   * The follow-up run is asked for once this run is over (a timer, not from inside the job: a
+   * queue deduplicates a request for a key whose job is still running). Lost with the process,
+   * it is made good by the next slot's fan-out or the fan-out at start.
+   */
+  const followUp = (mirror: string, who: string, delayMs: number) => {
+    const timer = setTimeout(
+      () => {
+        const queue = deps.queue();
+        if (queue === null) return;
+        queue.enqueue({ kind: DELIVER_OUTBOX, data: { mirror, employee: who } }).catch((error: unknown) => {
+          deps.onEnqueueError?.(error);
+        });
+      },
+      Math.max(delayMs, 25),
+    );
+    timer.unref();
+  };
   const deliverOne = async (mirror: string, who: string, now: Instant) => {
     const result = await deliverOutbox(deps, { mirror, employee: who }, now);
-    const queue = deps.queue();
-    if (queue !== null && result.nextDueAt !== null) {
+    if (deps.queue() !== null && result.nextDueAt !== null) {
       const delayMs = Math.max(0, result.nextDueAt - now);
-      if (delayMs <= deps.maxDelayMs)
-        await queue.enqueue({ kind: DELIVER_OUTBOX, data: { mirror, employee: who } }, { delayMs });
+      if (delayMs <= deps.maxDelayMs) followUp(mirror, who, delayMs);
     }
     return result;
   };

@@ -190,6 +190,8 @@ export function createMirroring(
             },
           },
           queue: () => queue,
+          onEnqueueError: (error) =>
+            logger.warn({ error: String(error) }, 'could not enqueue a delivery; the next slot delivers it'),
           maxDelayMs: config.scheduleEveryMs,
           concurrency: 16,
         }) as JobKind<never>);
@@ -215,6 +217,15 @@ export function createMirroring(
     kind,
     setQueue(next) {
       queue = next;
+      // A fan-out at start: what a stopped or killed process still owed is delivered now, not a slot later.
+      if (kind !== null)
+        for (const mirror of names)
+          void next.enqueue({ kind: kind.name, data: { mirror } }).catch((error: unknown) => {
+            logger.warn(
+              { mirror, error: String(error) },
+              'could not enqueue the delivery fan-out; the next slot runs it',
+            );
+          });
     },
     kick(employee) {
       if (queue === null || kind === null) return;

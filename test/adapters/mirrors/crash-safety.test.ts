@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { editFile, sampleWorkspace } from '../../helpers/cli.js';
+import { type RedisServer, startRedisServer } from '../../helpers/redis-server.js';
 import { ROOT } from '../../helpers/sample-config.js';
 
 const SECRET = 'crash-test-secret';
@@ -55,11 +56,16 @@ async function receiver(): Promise<Receiver> {
   return Object.assign(state, { server, url }) as Receiver;
 }
 
-function start(config: string): ChildProcess {
-  return spawn(process.execPath, [path.join(ROOT, 'bin/hanvisa.js'), 'start', '--config', config], {
-    env: { ...process.env, REDIS_URL: '', HANVISA_WEBHOOK_SECRET: SECRET, HANVISA_LOG_LEVEL: 'warn' },
+const logs: string[] = [];
+
+function start(config: string, redisUrl: string): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/hanvisa.js'), 'start', '--config', config], {
+    env: { ...process.env, REDIS_URL: redisUrl, HANVISA_WEBHOOK_SECRET: SECRET, HANVISA_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  return child;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -81,71 +87,79 @@ function outboxRows(file: string): { seq: number; ref: string; status: string; d
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let round = 0; round < 600; round++) {
+  for (let round = 0; round < 1500; round++) {
     if (condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}; the processes said:\n${logs.join('').slice(-3000)}`);
 }
 
-describe('outbox crash safety (real hanvisa start, embedded runtime)', () => {
-  let hook: Receiver | null = null;
-  const children: ChildProcess[] = [];
-  afterEach(async () => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-    if (hook !== null) {
-      hook.server.closeAllConnections();
-      await new Promise<void>((resolve) => hook?.server.close(() => resolve()));
-      hook = null;
-    }
-  });
+describe.each(['embedded', 'distributed'] as const)(
+  'outbox crash safety (real hanvisa start, %s runtime)',
+  (runtime) => {
+    let hook: Receiver | null = null;
+    let redis: RedisServer | null = null;
+    const children: ChildProcess[] = [];
+    afterEach(async () => {
+      await redis?.dispose();
+      redis = null;
+      for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+      if (hook !== null) {
+        hook.server.closeAllConnections();
+        await new Promise<void>((resolve) => hook?.server.close(() => resolve()));
+        hook = null;
+      }
+    });
 
-  it('SIGKILL between the register change and the delivery: after a restart each change is delivered, once as the mirror sees it', async () => {
-    hook = await receiver();
-    const workspace = sampleWorkspace();
-    editFile(
-      workspace.config,
-      (text) =>
-        `${text}\nserver: { host: 127.0.0.1, port: 0 }\nmirrors:\n  - { kind: webhook, name: hook, url: "${hook?.url}" }\n`,
-    );
-    const database = path.join(workspace.dir, 'data/hanvisa.db');
-
-    const first = start(workspace.config);
-    children.push(first);
-    await hook.firstArrival;
-    first.kill('SIGKILL');
-    await exited(first);
-    const afterCrash = outboxRows(database);
-    const now = Date.now();
-    const owed = afterCrash.filter((row) => row.status === 'pending' && row.due <= now);
-    expect(owed.length).toBeGreaterThan(0);
-    expect(hook.applied.size).toBe(0);
-
-    // The receiver works again; the same database, a new process.
-    hook.hold = false;
-    for (const response of hook.held.splice(0)) response.destroy();
-    const second = start(workspace.config);
-    children.push(second);
-    await until(() => {
-      const rows = outboxRows(database);
-      const due = rows.filter((row) => row.due <= Date.now());
-      return (
-        due.length > 0 &&
-        due.every((row) => row.status === 'delivered') &&
-        hook !== null &&
-        hook.applied.size >= due.length
+    it('SIGKILL between the register change and the delivery: after a restart each change is delivered, once as the mirror sees it', async () => {
+      hook = await receiver();
+      if (runtime === 'distributed') redis = await startRedisServer();
+      const redisUrl = redis?.url ?? '';
+      const workspace = sampleWorkspace();
+      editFile(
+        workspace.config,
+        (text) =>
+          `${text}\nserver: { host: 127.0.0.1, port: 0 }\nmirrors:\n  - { kind: webhook, name: hook, url: "${hook?.url}" }\n`,
       );
-    }, 'every due change delivered');
-    second.kill('SIGTERM');
-    expect(await exited(second)).toBe(0);
+      const database = path.join(workspace.dir, 'data/hanvisa.db');
 
-    const delivered = outboxRows(database).filter((row) => row.status === 'delivered');
-    const expectedIds = delivered.map((row) => `${row.ref}.${row.seq}`).sort();
-    expect([...hook.applied.keys()].sort()).toEqual(expectedIds);
-    for (const count of hook.applied.values()) expect(count).toBe(1);
-    // Every change owed at the crash was delivered after the restart.
-    for (const row of owed) expect(hook.applied.has(`${row.ref}.${row.seq}`)).toBe(true);
-    // At least once: the change in flight at the kill arrived twice, and counted once.
-    expect(hook.arrivals.filter((id) => id === hook?.arrivals[0]).length).toBeGreaterThanOrEqual(2);
-  });
-});
+      const first = start(workspace.config, redisUrl);
+      children.push(first);
+      await hook.firstArrival;
+      first.kill('SIGKILL');
+      await exited(first);
+      const afterCrash = outboxRows(database);
+      const now = Date.now();
+      const owed = afterCrash.filter((row) => row.status === 'pending' && row.due <= now);
+      expect(owed.length).toBeGreaterThan(0);
+      expect(hook.applied.size).toBe(0);
+
+      // The receiver works again; the same database, a new process.
+      hook.hold = false;
+      for (const response of hook.held.splice(0)) response.destroy();
+      const second = start(workspace.config, redisUrl);
+      children.push(second);
+      await until(() => {
+        const rows = outboxRows(database);
+        const due = rows.filter((row) => row.due <= Date.now());
+        return (
+          due.length > 0 &&
+          due.every((row) => row.status === 'delivered') &&
+          hook !== null &&
+          hook.applied.size >= due.length
+        );
+      }, 'every due change delivered');
+      second.kill('SIGTERM');
+      expect(await exited(second)).toBe(0);
+
+      const delivered = outboxRows(database).filter((row) => row.status === 'delivered');
+      const expectedIds = delivered.map((row) => `${row.ref}.${row.seq}`).sort();
+      expect([...hook.applied.keys()].sort()).toEqual(expectedIds);
+      for (const count of hook.applied.values()) expect(count).toBe(1);
+      // Every change owed at the crash was delivered after the restart.
+      for (const row of owed) expect(hook.applied.has(`${row.ref}.${row.seq}`)).toBe(true);
+      // At least once: the change in flight at the kill arrived twice, and counted once.
+      expect(hook.arrivals.filter((id) => id === hook?.arrivals[0]).length).toBeGreaterThanOrEqual(2);
+    }, 240_000);
+  },
+);
