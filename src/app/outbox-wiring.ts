@@ -9,6 +9,7 @@ import { WebhookMirror } from '../adapters/mirrors/webhook-mirror.js';
 import { PermanentError } from '../domain/errors.js';
 import type { Instant } from '../domain/occurrence.js';
 import { nextOfficeInstant } from '../domain/office-hours.js';
+import { LATE_ENTRY } from '../domain/rules/late-entry.js';
 import { UNKNOWN_CODE } from '../domain/rules/unknown-code.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { RetrySettings } from './config/mirror-config.js';
@@ -75,7 +76,7 @@ export function createMirroring(
       'mirrors are recorded and delivered where the embedded register is (sink.kind: embedded); this process writes through the rest sink and delivers none: configure mirrors on the hanvisa service that serves the register',
     );
   }
-  const notifyOn = config.notify.unknownCode && parts.mailer !== null;
+  const notifyOn = (config.notify.unknownCode || config.notify.lateEntry) && parts.mailer !== null;
   const db = parts.registerDb ?? parts.stateDb;
   if (notifyOn && db === null) {
     parts.logger.warn('notify.unknownCode needs a SQLite register or state; no mails to employees are sent');
@@ -197,18 +198,26 @@ export function createMirroring(
         }) as JobKind<never>);
   const recordNotices = async (findings: readonly Finding[]) => {
     if (outbox === null || !mirrors.has('notify')) return;
-    const notices = findings
-      .filter((finding) => finding.rule === UNKNOWN_CODE && finding.occurrenceStart >= finding.foundAt)
-      .map((finding) => ({
-        employee: finding.employee,
-        ref: finding.key,
-        notice: {
-          calendar: finding.calendar,
-          occurrenceStart: finding.occurrenceStart,
-          suggestion: typeof finding.details.suggestion === 'string' ? finding.details.suggestion : null,
-        },
-        notBefore: nextOfficeInstant(finding.foundAt, config.timeZone, config.notify.officeHours),
-      }));
+    const wanted = (finding: Finding) =>
+      (config.notify.unknownCode &&
+        finding.rule === UNKNOWN_CODE &&
+        finding.occurrenceStart >= finding.foundAt) ||
+      (config.notify.lateEntry &&
+        finding.rule === LATE_ENTRY &&
+        finding.kind === 'late' &&
+        finding.occurrenceStart >= finding.foundAt - 86_400_000);
+    const notices = findings.filter(wanted).map((finding) => ({
+      change: finding.rule === LATE_ENTRY ? ('lateEntry' as const) : ('unknownCode' as const),
+      employee: finding.employee,
+      ref: finding.key,
+      notice: {
+        calendar: finding.calendar,
+        occurrenceStart: finding.occurrenceStart,
+        suggestion: typeof finding.details.suggestion === 'string' ? finding.details.suggestion : null,
+        deadline: typeof finding.details.deadline === 'number' ? finding.details.deadline : null,
+      },
+      notBefore: nextOfficeInstant(finding.foundAt, config.timeZone, config.notify.officeHours),
+    }));
     if (notices.length > 0) await outbox.recordNotices('notify', notices, findings[0]?.foundAt ?? clock());
   };
   return {
@@ -256,7 +265,7 @@ export function createMirroring(
       });
     },
     async prune(now) {
-      return outbox === null ? 0 : outbox.prune(now - 31 * 86_400_000);
+      return outbox === null ? 0 : outbox.prune({ delivered: now - 86_400_000, kept: now - 31 * 86_400_000 });
     },
     async report(now) {
       const store: OutboxStore | null = outbox;

@@ -80,7 +80,7 @@ export class MemoryOutboxStore implements OutboxStore {
           mirror,
           employee: item.employee,
           ref: item.ref,
-          change: 'unknownCode',
+          change: item.change,
           occurredAt: now,
           recordedAt: now,
           entry: null,
@@ -196,10 +196,12 @@ export class MemoryOutboxStore implements OutboxStore {
     else this.#state.set(`${mirror}\u0000${employee}`, state);
   }
 
-  async prune(before: Instant): Promise<number> {
+  async prune(cutoffs: { readonly delivered: Instant; readonly kept: Instant }): Promise<number> {
     let removed = 0;
     for (let index = this.rows.length - 1; index >= 0; index--) {
       const row = this.rows[index] as Row;
+      const notice = row.change.notice !== null;
+      const before = row.status === 'delivered' && !notice ? cutoffs.delivered : cutoffs.kept;
       if (row.status !== 'pending' && row.change.recordedAt < before) {
         this.rows.splice(index, 1);
         removed++;

@@ -47,6 +47,36 @@ export function unknownCodeMail(
 }
 
 /**
+ * The mail about a planned meeting entered late (`notify.lateEntry`), in Swedish: its day and
+ * time and the deadline it missed; never the subject.
+ */
+export function lateEntryMail(
+  notice: UnknownCodeNotice,
+  options: Pick<NotifyMailOptions, 'timeZone' | 'manualUrl'>,
+): { subject: string; html: string } {
+  const when = DateTime.fromMillis(notice.occurrenceStart, { zone: options.timeZone }).setLocale('sv');
+  const deadline =
+    notice.deadline === null || notice.deadline === undefined
+      ? 'samma morgon'
+      : DateTime.fromMillis(notice.deadline, { zone: options.timeZone })
+          .setLocale('sv')
+          .toFormat("'kl.' HH.mm 'samma dag'");
+  const lines = [
+    '<p>Hej!</p>',
+    `<p>Ditt planerade möte ${escapeHtml(when.toFormat("cccc d MMMM 'kl.' HH.mm"))} kom in i kalendern efter ${escapeHtml(deadline)}.</p>`,
+    '<p>Enligt riktlinjerna för telefoni ska planerade möten finnas i kalendern senast samma morgon, så att växeln kan hänvisa rätt.</p>',
+    options.manualUrl === null
+      ? ''
+      : `<p>Koderna och riktlinjerna finns i <a href="${escapeHtml(options.manualUrl)}">kodmanualen</a>.</p>`,
+    '<p>Hälsningar<br>Kalenderkopplingen (hanvisa)</p>',
+  ];
+  return {
+    subject: 'Mötet kom in sent i kalendern',
+    html: `<!DOCTYPE html><html lang="sv"><meta charset="utf-8"><body>${lines.join('')}</body></html>`,
+  };
+}
+
+/**
  * `notify.unknownCode`: one short Swedish mail to the employee per occurrence with an unknown
  * code, through Graph sendMail from the service mailbox (`reports.mail.from`). Only inside
  * office hours (a notice found at night waits, without counting as a failed try). The outbox
@@ -75,7 +105,10 @@ export class NotifyMailMirror implements Mirror {
         `notify: employee ${change.employee} has no mail address: add email (or a graph calendar) in directory`,
       );
     }
-    const mail = unknownCodeMail(change.notice, this.#options);
+    const mail =
+      change.change === 'lateEntry'
+        ? lateEntryMail(change.notice, this.#options)
+        : unknownCodeMail(change.notice, this.#options);
     await this.#options.mailer.send({ to, subject: mail.subject, html: mail.html, attachments: [] });
   }
 }

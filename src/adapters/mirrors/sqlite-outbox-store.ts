@@ -111,7 +111,10 @@ export class SqliteOutboxStore implements OutboxStore {
          ON CONFLICT (mirror, employee) DO UPDATE SET state = excluded.state`,
     );
     this.#deleteState = db.prepare('DELETE FROM mirror_state WHERE mirror = ? AND employee = ?');
-    this.#prune = db.prepare(`DELETE FROM outbox WHERE status IN ('delivered', 'dead') AND recorded_at < ?`);
+    this.#prune = db.prepare(
+      `DELETE FROM outbox WHERE (status = 'delivered' AND change NOT IN ('unknownCode', 'lateEntry') AND recorded_at < @delivered)
+         OR (status IN ('delivered', 'dead') AND recorded_at < @kept)`,
+    );
   }
 
   /**
@@ -159,7 +162,7 @@ export class SqliteOutboxStore implements OutboxStore {
           mirror,
           employee: item.employee,
           ref: item.ref,
-          change: 'unknownCode',
+          change: item.change,
           occurredAt: now,
           now,
           payload: JSON.stringify({ notice: item.notice }),
@@ -218,7 +221,7 @@ export class SqliteOutboxStore implements OutboxStore {
     else this.#putState.run(mirror, employee, JSON.stringify(state));
   }
 
-  async prune(before: Instant): Promise<number> {
-    return this.#prune.run(before).changes;
+  async prune(cutoffs: { readonly delivered: Instant; readonly kept: Instant }): Promise<number> {
+    return this.#prune.run(cutoffs).changes;
   }
 }

@@ -73,7 +73,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX outbox_head ON outbox (mirror, employee, status, occurred_at, seq);
    CREATE INDEX outbox_due ON outbox (mirror, status, next_attempt_at);
    CREATE INDEX outbox_ref ON outbox (mirror, ref, status);
-   CREATE UNIQUE INDEX outbox_notice ON outbox (mirror, ref) WHERE change = 'unknownCode';
+   CREATE UNIQUE INDEX outbox_notice ON outbox (mirror, ref) WHERE change IN ('unknownCode', 'lateEntry');
    CREATE TABLE mirror_state (
      mirror TEXT NOT NULL,
      employee TEXT NOT NULL,

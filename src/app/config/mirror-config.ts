@@ -124,6 +124,14 @@ export const notifySchema = z
           .describe('Mail the employee about an unknown code; default on when reports.mail is set.'),
       })
       .prefault({}),
+    lateEntry: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Also mail the employee about a planned meeting entered late.'),
+      })
+      .prefault({}),
     officeHours: officeHours.describe('Mails wait for these local hours.'),
     manualUrl: z.string().url().optional().describe('The code manual the mail links to.'),
     retry,
@@ -152,6 +160,7 @@ export type MirrorSettings =
 
 export interface NotifySettings {
   readonly unknownCode: boolean;
+  readonly lateEntry: boolean;
   readonly officeHours: { readonly from: string; readonly to: string; readonly days: readonly number[] };
   readonly manualUrl: string | null;
   readonly retry: RetrySettings;
@@ -177,6 +186,7 @@ export function resolveMirrors(mirrors: MirrorsSection): MirrorSettings[] {
 export function resolveNotify(notify: NotifySection, mailEnabled: boolean): NotifySettings {
   return {
     unknownCode: notify.unknownCode.enabled ?? mailEnabled,
+    lateEntry: notify.lateEntry.enabled,
     officeHours: notify.officeHours,
     manualUrl: notify.manualUrl ?? null,
     retry: retrySettings(notify.retry),

@@ -20,15 +20,23 @@ export interface MirrorEntry {
   readonly contentHash: string;
 }
 
-/** What the employee is told about an unknown code: the occurrence's start and the likely code, never the token. */
+/**
+ * What the employee is told: the occurrence's start and, for an unknown code, the likely code
+ * (never the token), for a late entry the deadline it missed. Nothing of the subject.
+ */
 export interface UnknownCodeNotice {
   readonly calendar: string;
   readonly occurrenceStart: Instant;
   readonly suggestion: string | null;
+  /** Set for `lateEntry` notices: when the meeting should have been in the calendar. */
+  readonly deadline?: Instant | null;
 }
 
+/** The kinds of notice to an employee. */
+export type NoticeKind = 'unknownCode' | 'lateEntry';
+
 /** The kinds of change an outbox row carries: register changes, and notices to the employee. */
-export type OutboxChangeKind = MirrorChangeKind | 'unknownCode';
+export type OutboxChangeKind = MirrorChangeKind | NoticeKind;
 
 /**
  * One change on its way to one mirror. `version` grows with every change of the same entry
@@ -49,7 +57,7 @@ export interface MirrorChange {
   readonly attempts: number;
   /** Set for entry changes. */
   readonly entry: MirrorEntry | null;
-  /** Set for `unknownCode` notices. */
+  /** Set for notices (`unknownCode`, `lateEntry`). */
   readonly notice: UnknownCodeNotice | null;
 }
 

@@ -1,9 +1,10 @@
 import type { Instant } from '../../domain/occurrence.js';
 import type { ReferralEntry } from '../../domain/referral-entry.js';
-import type { MirrorChange, MirrorStateStore, UnknownCodeNotice } from './mirror.js';
+import type { MirrorChange, MirrorStateStore, NoticeKind, UnknownCodeNotice } from './mirror.js';
 
 /** A notice to record for a notice mirror: insert-once by `ref` (one mail per occurrence). */
 export interface NoticeRecord {
+  readonly change: NoticeKind;
   readonly employee: string;
   readonly ref: string;
   readonly notice: UnknownCodeNotice;
@@ -57,6 +58,9 @@ export interface OutboxStore extends MirrorStateStore {
   stats(mirror: string, now: Instant): Promise<OutboxStats>;
   /** Parked changes (newest first), for IT. */
   listDead(mirror: string, limit: number): Promise<MirrorChange[]>;
-  /** Forgets delivered and dead changes recorded before `before` (retention); returns how many. */
-  prune(before: Instant): Promise<number>;
+  /**
+   * Retention: forgets delivered entry changes recorded before `delivered`, and notices (kept
+   * so that each is sent once) and dead changes recorded before `kept`; returns how many.
+   */
+  prune(cutoffs: { readonly delivered: Instant; readonly kept: Instant }): Promise<number>;
 }

@@ -74,6 +74,56 @@ describe('notify.unknownCode', () => {
     db.close();
   });
 
+  it('notify.lateEntry (off by default) mails about a planned meeting entered late, once', async () => {
+    const workspace = sampleWorkspace();
+    editFile(workspace.config, (text) =>
+      text
+        .replace(
+          '      name: Anna Andersson\n',
+          '      name: Anna Andersson\n      email: anna.andersson@vara.se\n',
+        )
+        .replace(
+          'reports: { schedule: "0 7 * * 1", folder: ../reports }',
+          'reports: { schedule: "0 7 * * 1", folder: ../reports, mail: { from: hanvisa@vara.se } }\nnotify: { lateEntry: { enabled: true } }',
+        ),
+    );
+    const config = loadConfig(workspace.config, readEnvironment({}));
+    const db = openDatabase(':memory:');
+    const mailer = new MemoryReportMailer();
+    const mirroring = createMirroring(config, {
+      registerDb: db,
+      stateDb: db,
+      metrics: new HanvisaMetrics(),
+      logger: pino({ level: 'silent' }),
+      mailer,
+    });
+    const state = mirroring.withNotices(new SqliteStateStore(db));
+    const start = Date.UTC(2026, 11, 1, 13, 0);
+    const finding = {
+      key: 'lateEntry|anna/ics-1|uid|1',
+      rule: 'lateEntry',
+      kind: 'late',
+      employee: 'anna',
+      calendar: 'anna/ics-1',
+      eventUid: 'uid',
+      occurrenceStart: start,
+      foundAt: Date.UTC(2026, 11, 1, 9, 0),
+      details: { code: 'MÖT', deadline: Date.UTC(2026, 11, 1, 7, 0), enteredAt: Date.UTC(2026, 11, 1, 9, 0) },
+    };
+    await state.addFindings([finding]);
+    await state.addFindings([finding]);
+    const kind = mirroring.kind as unknown as {
+      handle(data: { mirror: string }, now: number): Promise<unknown>;
+    };
+    await kind.handle({ mirror: 'notify' }, Date.UTC(2026, 11, 1, 9, 1));
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]?.to).toBe('anna.andersson@vara.se');
+    expect(mailer.sent[0]?.html).toContain(
+      'tisdag 1 december kl. 14.00 kom in i kalendern efter kl. 08.00 samma dag',
+    );
+    db.close();
+  });
+
   it('waits for office hours across a weekend', () => {
     const hours = { from: '08:00', to: '17:00', days: [1, 2, 3, 4, 5] };
     // Friday 4 December 2026 18:00 Stockholm → Monday 7 December 08:00.

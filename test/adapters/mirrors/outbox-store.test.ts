@@ -103,7 +103,13 @@ for (const factory of factories) {
     it('records a notice once per ref and not before its hour', async () => {
       const store = open(['teams']);
       const notice = { calendar: 'anna/ics-1', occurrenceStart: NOW + HOUR, suggestion: 'MÖT' };
-      const record = { employee: 'anna', ref: 'unknownCode|x', notice, notBefore: NOW + 2 * HOUR };
+      const record = {
+        change: 'unknownCode' as const,
+        employee: 'anna',
+        ref: 'unknownCode|x',
+        notice,
+        notBefore: NOW + 2 * HOUR,
+      };
       expect(await store.recordNotices('notify', [record], NOW)).toBe(1);
       expect(await store.recordNotices('notify', [record], NOW + MINUTE)).toBe(0);
       expect(await store.head('notify', 'anna', NOW)).toBeNull();
@@ -111,6 +117,21 @@ for (const factory of factories) {
       expect(head).toMatchObject({ change: 'unknownCode', notice });
       await store.markDelivered(head?.seq as number, NOW + 2 * HOUR);
       expect(await store.recordNotices('notify', [record], NOW + 3 * HOUR)).toBe(0);
+    });
+
+    it('prunes delivered changes after a day, notices and dead ones after the longer cutoff, never pending ones', async () => {
+      const store = open(['teams']);
+      await store.recordEntryChanges(null, entry('anna', 'a', NOW + HOUR), NOW);
+      const created = await store.head('teams', 'anna', NOW);
+      await store.markDelivered(created?.seq as number, NOW);
+      const notice = { calendar: 'anna/ics-1', occurrenceStart: NOW + HOUR, suggestion: null };
+      const record = { change: 'unknownCode' as const, employee: 'anna', ref: 'n', notice, notBefore: NOW };
+      await store.recordNotices('notify', [record], NOW);
+      await store.markDelivered((await store.head('notify', 'anna', NOW))?.seq as number, NOW);
+      expect(await store.prune({ delivered: NOW + 1, kept: NOW })).toBe(1);
+      expect(await store.recordNotices('notify', [record], NOW)).toBe(0);
+      expect(await store.prune({ delivered: NOW + 1, kept: NOW + 1 })).toBe(1);
+      expect((await store.stats('teams', NOW + 2 * HOUR)).pending).toBe(2);
     });
 
     it('keeps mirror state per mirror and employee', async () => {
