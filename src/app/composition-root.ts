@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
-import { graphSourceOptions } from '../adapters/graph/graph-config.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
-import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
+import {
+  createGraphHttp,
+  createGraphSource,
+  type GraphSourceOptions,
+} from '../adapters/graph/graph-source.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
@@ -14,6 +18,10 @@ import { registerRoutes } from '../adapters/http/register-routes.js';
 import { createIcsSource } from '../adapters/ical/ics-source.js';
 import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
 import { FolderReportArchive } from '../adapters/mail/report-folder.js';
+import { NotifyMailMirror } from '../adapters/mirrors/notify-mail-mirror.js';
+import { SqliteOutboxStore } from '../adapters/mirrors/sqlite-outbox-store.js';
+import { TeamsPresenceMirror } from '../adapters/mirrors/teams-presence-mirror.js';
+import { WebhookMirror } from '../adapters/mirrors/webhook-mirror.js';
 import { RestReferralSink } from '../adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../adapters/sinks/sqlite-referral-sink.js';
 import { RedisStateStore } from '../adapters/stores/redis-state-store.js';
@@ -25,9 +33,17 @@ import type { JobTable } from './jobs/job-kind.js';
 import { createJobTable } from './jobs/job-table.js';
 import { createLogger } from './logger.js';
 import { HanvisaMetrics } from './metrics.js';
-import { createMirroring, type Mirroring } from './outbox-wiring.js';
+import type { DeliveryPolicy } from './outbox-delivery.js';
+import {
+  createMirroring,
+  deliveryPolicy,
+  type Mirroring,
+  type MirrorParts,
+  userResolver,
+} from './outbox-wiring.js';
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
 import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
+import type { Mirror } from './ports/mirror.js';
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
@@ -100,7 +116,7 @@ export interface AppOptions {
 function createRestSink(
   config: HanvisaConfig,
   sink: { url: string; auth: 'none' | 'bearer' | 'basic' },
-): ReferralSink {
+): RestReferralSink {
   const { token, user, password } = config.env.sink;
   if (sink.auth === 'bearer') {
     if (token === null) {
@@ -118,6 +134,9 @@ function createRestSink(
   }
   return new RestReferralSink({ url: sink.url, auth: { kind: 'none' } });
 }
+
+/** A readiness probe that does not answer within this long counts as down (a Redis away waits forever). */
+const READINESS_TIMEOUT_MS = 2_000;
 
 /**
  * A Redis connection for the state store of a command run beside the distributed service
@@ -161,18 +180,22 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
   }
   const reports = createReportDependencies(config, state);
   // Mirrors (issue 12): the outbox beside the embedded register, written in its transactions.
-  const mirroring = createMirroring(config, {
+  const mirrorAdapters = createMirrorParts(config, {
     registerDb: db,
     stateDb,
-    metrics,
     logger,
     mailer: reports.mailer,
   });
-  const register = db !== null ? new SqliteReferralSink(db, { outbox: mirroring.outbox }) : null;
-  const sink: ReferralSink =
-    options.sink ??
-    register ??
-    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
+  const mirroring = createMirroring(config, { ...mirrorAdapters, metrics, logger });
+  const register = db !== null ? new SqliteReferralSink(db, { outbox: mirrorAdapters.outbox }) : null;
+  const rest =
+    options.sink === undefined && register === null
+      ? createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>)
+      : null;
+  const sink: ReferralSink = options.sink ?? register ?? (rest as RestReferralSink);
+  /** Readiness of the register this app writes to (a test's own sink is always there). */
+  const pingSink = async (): Promise<unknown> =>
+    rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   const sync: SyncDependencies = {
     config,
     sourceFor: options.sourceFor ?? createSourceResolver(config),
@@ -189,11 +212,15 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     metrics,
     logger,
     pruneRetention: async (now) => {
-      const before = now - config.rules.findingsRetentionDays * 86_400_000;
+      // One cutoff for findings and the sightings they were judged by: whole local days.
+      const before = DateTime.fromMillis(now, { zone: config.timeZone })
+        .startOf('day')
+        .minus({ days: config.rules.findingsRetentionDays })
+        .toMillis();
       return {
         findings: await state.pruneFindings(before),
         seen: await state.pruneSeen(before),
-        outbox: await mirroring.prune(now),
+        ...(mirroring.outbox === null ? {} : { outbox: await mirroring.prune(now) }),
       };
     },
     onCalendarSynced: (result) => {
@@ -209,16 +236,24 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     const checks: Record<string, string> = {};
     let ok = true;
     const check = async (name: string, probe: () => Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+          READINESS_TIMEOUT_MS,
+        );
+      });
       try {
-        await probe();
+        await Promise.race([probe(), silent]);
         checks[name] = 'ok';
       } catch (error) {
         ok = false;
         checks[name] = describeError(error);
+      } finally {
+        clearTimeout(timer);
       }
     };
-    if (sink instanceof RestReferralSink) await check('sink', () => sink.ping());
-    else if (db !== null) await check('sink', async () => db.prepare('SELECT 1').get());
+    await check('sink', pingSink);
     if (redis !== null) await check('redis', () => redis.ping());
     return { ok, checks };
   };
@@ -308,6 +343,95 @@ async function serveHttp(
 }
 
 /**
+ * The mirrors' adapters from config (issue 12): the outbox in the embedded register's database
+ * (or, for notices only, the SQLite state's), Teams presence and webhook mirrors, and the notice
+ * mailer. Mirrors need the embedded register: a process writing through a `rest` sink records
+ * and delivers none (the hanvisa service that serves that register does) and says so.
+ */
+export function createMirrorParts(
+  config: HanvisaConfig,
+  parts: {
+    readonly registerDb: ReturnType<typeof openDatabase> | null;
+    readonly stateDb: ReturnType<typeof openDatabase> | null;
+    readonly logger: Logger;
+    readonly mailer: ReportMailer | null;
+  },
+): MirrorParts & { readonly outbox: SqliteOutboxStore | null } {
+  const { logger } = parts;
+  if (config.mirrors.length > 0 && parts.registerDb === null) {
+    logger.warn(
+      'mirrors are recorded and delivered where the embedded register is (sink.kind: embedded); this process writes through the rest sink and delivers none: configure mirrors on the hanvisa service that serves the register',
+    );
+  }
+  const notifyOn = (config.notify.unknownCode || config.notify.lateEntry) && parts.mailer !== null;
+  const db = parts.registerDb ?? parts.stateDb;
+  if (notifyOn && db === null)
+    logger.warn('notify needs a SQLite register or state; no mails to employees are sent');
+  const settings = parts.registerDb === null ? [] : config.mirrors;
+  const mirrors = new Map<string, Mirror>();
+  const policies = new Map<string, DeliveryPolicy>();
+  if (db === null || (settings.length === 0 && !notifyOn)) return { outbox: null, mirrors, policies };
+  const outbox = new SqliteOutboxStore(db, { entryMirrors: settings.map((mirror) => mirror.name) });
+  const userFor = userResolver(config);
+  for (const mirror of settings) {
+    if (mirror.kind === 'webhook') {
+      const secret = config.env.webhookSecrets[mirror.secretEnv];
+      if (secret === undefined)
+        throw new PermanentError(
+          `mirrors ${mirror.name}: set ${mirror.secretEnv} in the environment (the webhook secret)`,
+        );
+      mirrors.set(
+        mirror.name,
+        new WebhookMirror({ name: mirror.name, url: mirror.url, secret, timeoutMs: mirror.timeoutMs }),
+      );
+    } else {
+      const graph = config.graph;
+      if (graph === null || graph === undefined) {
+        throw new PermanentError(
+          `mirrors ${mirror.name}: teamsPresence needs the graph: section (tenantId, clientId) and HANVISA_GRAPH_* credentials`,
+        );
+      }
+      mirrors.set(
+        mirror.name,
+        new TeamsPresenceMirror({
+          name: mirror.name,
+          baseUrl: graph.baseUrl,
+          tokens: new MsalTokenProvider({
+            tenantId: graph.tenantId,
+            clientId: graph.clientId,
+            authorityHost: graph.authorityHost,
+            baseUrl: graph.baseUrl,
+            credentials: config.env.graph,
+          }),
+          state: outbox,
+          userFor,
+          presence: mirror.presence,
+          fallback: mirror.fallback,
+          statusMessage: mirror.statusMessage,
+          timeZone: config.timeZone,
+          requestsPer30s: mirror.requestsPer30s,
+        }),
+      );
+    }
+    policies.set(mirror.name, deliveryPolicy(mirror.retry));
+  }
+  if (notifyOn && parts.mailer !== null) {
+    mirrors.set(
+      'notify',
+      new NotifyMailMirror({
+        mailer: parts.mailer,
+        addressOf: (employee) => config.employees.get(employee)?.email ?? userFor(employee),
+        timeZone: config.timeZone,
+        officeHours: config.notify.officeHours,
+        manualUrl: config.notify.manualUrl,
+      }),
+    );
+    policies.set('notify', deliveryPolicy(config.notify.retry));
+  }
+  return { outbox, mirrors, policies };
+}
+
+/**
  * Report delivery: the report folder (`reports.folder`, or `folder` from `--out`) and, when
  * `reports.mail` is configured and enabled, Graph sendMail from that mailbox with the app's
  * MSAL credentials (the `graph:` section and HANVISA_GRAPH_*). Mail without a `graph:` section
@@ -385,4 +509,31 @@ export async function withEntraDirectory(config: HanvisaConfig): Promise<Hanvisa
     ...directory.calendars.filter((calendar) => !known.has(calendar.id) && !withGraph.has(calendar.employee)),
   ];
   return { ...config, employees, people, calendars };
+}
+
+/**
+ * The Graph source's options from the loaded config: the `graph:` section, the organisation's
+ * zone and the HANVISA_GRAPH_* secrets the environment reader found. Throws a PermanentError
+ * naming the config path when `graph:` calendars exist but the section does not.
+ */
+export function graphSourceOptions(
+  config: Pick<HanvisaConfig, 'graph' | 'timeZone' | 'env' | 'file'>,
+): GraphSourceOptions {
+  const graph = config.graph;
+  if (graph === null || graph === undefined) {
+    throw new PermanentError(
+      `${config.file}: graph: calendars need a graph: section (tenantId, clientId) and credentials in HANVISA_GRAPH_*`,
+    );
+  }
+  return {
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    authorityHost: graph.authorityHost,
+    baseUrl: graph.baseUrl,
+    maxConcurrency: graph.maxConcurrency,
+    maxPageSize: graph.maxPageSize,
+    batchSize: graph.batchSize,
+    timeZone: config.timeZone,
+    credentials: config.env.graph,
+  };
 }

@@ -1,12 +1,4 @@
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
-import type { MirrorReport } from '../adapters/http/mirror-routes.js';
-import { NotifyMailMirror } from '../adapters/mirrors/notify-mail-mirror.js';
-import { SqliteOutboxStore } from '../adapters/mirrors/sqlite-outbox-store.js';
-import { TeamsPresenceMirror } from '../adapters/mirrors/teams-presence-mirror.js';
-import { WebhookMirror } from '../adapters/mirrors/webhook-mirror.js';
-import { PermanentError } from '../domain/errors.js';
 import type { Instant } from '../domain/occurrence.js';
 import { nextOfficeInstant } from '../domain/office-hours.js';
 import { LATE_ENTRY } from '../domain/rules/late-entry.js';
@@ -18,15 +10,13 @@ import type { HanvisaMetrics } from './metrics.js';
 import type { DeliveryPolicy } from './outbox-delivery.js';
 import { deliverOutboxKind } from './outbox-job.js';
 import { OutboxMetrics } from './outbox-metrics.js';
-import type { Mirror } from './ports/mirror.js';
+import type { Mirror, MirrorReport } from './ports/mirror.js';
 import type { OutboxStore } from './ports/outbox-store.js';
-import type { ReportMailer } from './ports/report-delivery.js';
 import type { Finding, StateStore } from './ports/state-store.js';
 
 /** The mirrors wired from config: the outbox, the mirrors, their job kind and metrics. */
 export interface Mirroring {
-  /** The outbox beside the embedded register (its sink records into it), or null. */
-  readonly outbox: SqliteOutboxStore | null;
+  readonly outbox: OutboxStore | null;
   readonly mirrors: ReadonlyMap<string, Mirror>;
   readonly kind: JobKind<never> | null;
   /** Hands the runtime's queue to the job kind once the runtime runs. */
@@ -39,12 +29,13 @@ export interface Mirroring {
   report(now: Instant): Promise<MirrorReport[]>;
 }
 
-function policyOf(retry: RetrySettings): DeliveryPolicy {
+/** How a configured mirror retries, in the delivery's terms. */
+export function deliveryPolicy(retry: RetrySettings): DeliveryPolicy {
   return { deadAfterMs: retry.deadAfterMs, baseDelayMs: retry.firstMs, maxDelayMs: retry.maxMs, batch: 100 };
 }
 
 /** An employee's Entra user for Teams and mail: the first Graph mailbox, else the directory email. */
-function userResolver(config: HanvisaConfig): (employee: string) => string | null {
+export function userResolver(config: HanvisaConfig): (employee: string) => string | null {
   const mailbox = new Map<string, string>();
   for (const calendar of config.calendars)
     if (calendar.kind === 'graph' && !mailbox.has(calendar.employee))
@@ -52,107 +43,30 @@ function userResolver(config: HanvisaConfig): (employee: string) => string | nul
   return (employee) => mailbox.get(employee) ?? config.employees.get(employee)?.email ?? null;
 }
 
+/** What the composition root built for the mirrors: the outbox and the mirrors with their policies. */
+export interface MirrorParts {
+  readonly outbox: OutboxStore | null;
+  readonly mirrors: ReadonlyMap<string, Mirror>;
+  readonly policies: ReadonlyMap<string, DeliveryPolicy>;
+}
+
 /**
- * Wires the mirrors (issue 12). The outbox lives in the embedded register's database and is
- * written in the register's own transactions; mirrors therefore need `sink.kind: embedded`
- * (with a `rest` sink, configure them on the hanvisa service that serves that register: its
- * register records the changes the workers write through the API). Notices to employees use
- * the same outbox, in the register's or the SQLite state's database.
+ * The mirrors' use cases wired (issue 12): the deliverOutbox job kind, per-mirror metrics, the
+ * notices recorded beside the findings, the kick after a sync, retention and IT's report. The
+ * outbox lives in the embedded register's database and is written in the register's own
+ * transactions (the composition root builds it and the mirrors).
  */
 export function createMirroring(
   config: HanvisaConfig,
-  parts: {
-    readonly registerDb: Database.Database | null;
-    readonly stateDb: Database.Database | null;
+  parts: MirrorParts & {
     readonly metrics: HanvisaMetrics;
     readonly logger: Logger;
-    readonly mailer: ReportMailer | null;
     readonly clock?: () => Instant;
   },
 ): Mirroring {
   const clock = parts.clock ?? Date.now;
-  if (config.mirrors.length > 0 && parts.registerDb === null) {
-    parts.logger.warn(
-      'mirrors are recorded and delivered where the embedded register is (sink.kind: embedded); this process writes through the rest sink and delivers none: configure mirrors on the hanvisa service that serves the register',
-    );
-  }
-  const notifyOn = (config.notify.unknownCode || config.notify.lateEntry) && parts.mailer !== null;
-  const db = parts.registerDb ?? parts.stateDb;
-  if (notifyOn && db === null) {
-    parts.logger.warn('notify.unknownCode needs a SQLite register or state; no mails to employees are sent');
-  }
-  const entryMirrors = parts.registerDb === null ? [] : config.mirrors.map((mirror) => mirror.name);
-  const outbox =
-    db === null || (entryMirrors.length === 0 && !notifyOn)
-      ? null
-      : new SqliteOutboxStore(db, { entryMirrors });
-  const mirrors = new Map<string, Mirror>();
-  const policies = new Map<string, DeliveryPolicy>();
-  const userFor = userResolver(config);
+  const { outbox, mirrors, policies } = parts;
   let queue: JobQueue | null = null;
-  if (outbox !== null) {
-    for (const settings of parts.registerDb === null ? [] : config.mirrors) {
-      if (settings.kind === 'webhook') {
-        const secret = config.env.webhookSecrets[settings.secretEnv];
-        if (secret === undefined) {
-          throw new PermanentError(
-            `mirrors ${settings.name}: set ${settings.secretEnv} in the environment (the webhook secret)`,
-          );
-        }
-        mirrors.set(
-          settings.name,
-          new WebhookMirror({
-            name: settings.name,
-            url: settings.url,
-            secret,
-            timeoutMs: settings.timeoutMs,
-          }),
-        );
-      } else {
-        const graph = config.graph;
-        if (graph === null || graph === undefined) {
-          throw new PermanentError(
-            `mirrors ${settings.name}: teamsPresence needs the graph: section (tenantId, clientId) and HANVISA_GRAPH_* credentials`,
-          );
-        }
-        mirrors.set(
-          settings.name,
-          new TeamsPresenceMirror({
-            name: settings.name,
-            baseUrl: graph.baseUrl,
-            tokens: new MsalTokenProvider({
-              tenantId: graph.tenantId,
-              clientId: graph.clientId,
-              authorityHost: graph.authorityHost,
-              baseUrl: graph.baseUrl,
-              credentials: config.env.graph,
-            }),
-            state: outbox,
-            userFor,
-            presence: settings.presence,
-            fallback: settings.fallback,
-            statusMessage: settings.statusMessage,
-            timeZone: config.timeZone,
-            requestsPer30s: settings.requestsPer30s,
-          }),
-        );
-      }
-      policies.set(settings.name, policyOf(settings.retry));
-    }
-    if (notifyOn && parts.mailer !== null) {
-      mirrors.set(
-        'notify',
-        new NotifyMailMirror({
-          mailer: parts.mailer,
-          addressOf: (employee) => config.employees.get(employee)?.email ?? userFor(employee),
-          timeZone: config.timeZone,
-          officeHours: config.notify.officeHours,
-          manualUrl: config.notify.manualUrl,
-        }),
-      );
-      policies.set('notify', policyOf(config.notify.retry));
-    }
-  }
   const names = [...mirrors.keys()];
   const metrics =
     outbox === null || names.length === 0

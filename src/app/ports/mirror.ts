@@ -102,3 +102,20 @@ export function mirrorEntry(entry: ReferralEntry): MirrorEntry {
     contentHash: entry.contentHash,
   };
 }
+
+/** One mirror's backlog and its parked changes, as IT sees them (ids only, nothing personal). */
+export interface MirrorReport {
+  readonly name: string;
+  readonly kind: string;
+  readonly pending: number;
+  readonly oldestPendingSeconds: number;
+  readonly dead: number;
+  readonly parked: readonly {
+    readonly employee: string;
+    readonly ref: string;
+    readonly change: string;
+    readonly version: number;
+    readonly occurredAt: string;
+    readonly attempts: number;
+  }[];
+}

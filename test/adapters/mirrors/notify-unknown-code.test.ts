@@ -4,7 +4,7 @@ import { MemoryReportMailer } from '../../../src/adapters/mail/memory-report-mai
 import { SqliteReferralSink } from '../../../src/adapters/sinks/sqlite-referral-sink.js';
 import { openDatabase } from '../../../src/adapters/stores/sqlite-database.js';
 import { SqliteStateStore } from '../../../src/adapters/stores/sqlite-state-store.js';
-import { createSourceResolver } from '../../../src/app/composition-root.js';
+import { createMirrorParts, createSourceResolver } from '../../../src/app/composition-root.js';
 import { readEnvironment } from '../../../src/app/config/environment.js';
 import { loadConfig } from '../../../src/app/config/load-config.js';
 import { HanvisaMetrics } from '../../../src/app/metrics.js';
@@ -34,18 +34,14 @@ describe('notify.unknownCode', () => {
     expect(config.notify.unknownCode).toBe(true);
     const db = openDatabase(':memory:');
     const mailer = new MemoryReportMailer();
-    const mirroring = createMirroring(config, {
-      registerDb: db,
-      stateDb: db,
-      metrics: new HanvisaMetrics(),
-      logger: pino({ level: 'silent' }),
-      mailer,
-    });
+    const logger = pino({ level: 'silent' });
+    const parts = createMirrorParts(config, { registerDb: db, stateDb: db, logger, mailer });
+    const mirroring = createMirroring(config, { ...parts, metrics: new HanvisaMetrics(), logger });
     const state = new SqliteStateStore(db);
     const deps = {
       config,
       sourceFor: createSourceResolver(config),
-      sink: new SqliteReferralSink(db, { outbox: mirroring.outbox }),
+      sink: new SqliteReferralSink(db, { outbox: parts.outbox }),
       state: mirroring.withNotices(state),
       rules: createRuleRunner(config, state),
     };
@@ -90,13 +86,9 @@ describe('notify.unknownCode', () => {
     const config = loadConfig(workspace.config, readEnvironment({}));
     const db = openDatabase(':memory:');
     const mailer = new MemoryReportMailer();
-    const mirroring = createMirroring(config, {
-      registerDb: db,
-      stateDb: db,
-      metrics: new HanvisaMetrics(),
-      logger: pino({ level: 'silent' }),
-      mailer,
-    });
+    const logger = pino({ level: 'silent' });
+    const parts = createMirrorParts(config, { registerDb: db, stateDb: db, logger, mailer });
+    const mirroring = createMirroring(config, { ...parts, metrics: new HanvisaMetrics(), logger });
     const state = mirroring.withNotices(new SqliteStateStore(db));
     const start = Date.UTC(2026, 11, 1, 13, 0);
     const finding = {
