@@ -50,8 +50,28 @@ export function deliverOutboxKind(deps: OutboxJobDependencies): JobKind<DeliverO
     );
     timer.unref();
   };
+  // Per process and mirror, at most `concurrency` employees are delivered at once, whatever the
+  // runtime: the embedded one runs enqueued jobs without a limit of its own.
+  const slots = new Map<string, { free: number; waiting: (() => void)[] }>();
+  const withSlot = async <T>(mirror: string, work: () => Promise<T>): Promise<T> => {
+    let slot = slots.get(mirror);
+    if (slot === undefined) {
+      slot = { free: deps.concurrency, waiting: [] };
+      slots.set(mirror, slot);
+    }
+    const held = slot;
+    if (held.free > 0) held.free--;
+    else await new Promise<void>((resolve) => held.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = held.waiting.shift();
+      if (next !== undefined) next();
+      else held.free++;
+    }
+  };
   const deliverOne = async (mirror: string, who: string, now: Instant) => {
-    const result = await deliverOutbox(deps, { mirror, employee: who }, now);
+    const result = await withSlot(mirror, () => deliverOutbox(deps, { mirror, employee: who }, now));
     if (deps.queue() !== null && result.nextDueAt !== null) {
       const delayMs = Math.max(0, result.nextDueAt - now);
       if (delayMs <= deps.maxDelayMs) followUp(mirror, who, delayMs);

@@ -67,7 +67,7 @@ export class OutboxMetrics implements DeliveryObserver {
     });
   }
 
-  delivered(mirror: string, _change: MirrorChange, _now: Instant): void {
+  delivered(mirror: string, _change?: MirrorChange, _now?: Instant): void {
     this.deliveredTotal.inc({ mirror });
   }
 
