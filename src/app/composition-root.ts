@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
@@ -48,6 +47,8 @@ import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
+import { pruneRetention } from './prune-retention.js';
+import { removeDepartedCalendars } from './remove-departed-calendars.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
 import type { CalendarSyncResult, SyncDependencies } from './sync-calendar.js';
@@ -211,17 +212,13 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     reports,
     metrics,
     logger,
-    pruneRetention: async (now) => {
-      // One cutoff for findings and the sightings they were judged by: whole local days.
-      const before = DateTime.fromMillis(now, { zone: config.timeZone })
-        .startOf('day')
-        .minus({ days: config.rules.findingsRetentionDays })
-        .toMillis();
-      return {
-        findings: await state.pruneFindings(before),
-        seen: await state.pruneSeen(before),
-        ...(mirroring.outbox === null ? {} : { outbox: await mirroring.prune(now) }),
-      };
+    pruneRetention: async (now) => ({
+      ...(await pruneRetention({ config, state, sink }, now)),
+      ...(mirroring.outbox === null ? {} : { outbox: await mirroring.prune(now) }),
+    }),
+    removeDepartedCalendars: async () => {
+      const result = await removeDepartedCalendars({ sink, state }, config.calendars);
+      return { calendars: result.calendars.length, deleted: result.deleted };
     },
     onCalendarSynced: (result) => {
       if (result.created + result.updated + result.deleted + result.findings > 0) {
