@@ -104,6 +104,24 @@ describe('Teams presence mirror', () => {
     });
   });
 
+  it('a meeting moved earlier, onto now, is set at once; its old start changes nothing', async () => {
+    const meeting = entry('anna', 'm1', NOW + HOUR);
+    world.sink.upsertSync(meeting);
+    await world.deliver(NOW);
+    world.at(NOW + 40 * MINUTE);
+    world.sink.upsertSync(moved(meeting, NOW + 30 * MINUTE, NOW + 90 * MINUTE));
+    await world.deliver(NOW + 40 * MINUTE);
+    expect(world.graph.users.get(ANNA)).toMatchObject({
+      preferred: { availability: 'Busy', expirationDuration: 'PT50M' },
+      message: { content: 'Möte, åter 11.30' },
+    });
+    const requests = world.graph.requests.length;
+    await world.deliver(NOW + HOUR);
+    expect(world.graph.requests.length).toBe(requests);
+    await world.deliver(NOW + 90 * MINUTE);
+    expect(world.graph.users.get(ANNA)).toEqual({ preferred: null, message: null });
+  });
+
   it('clears at the end and never touches a message the user wrote', async () => {
     world.graph.users.set(ANNA, {
       preferred: null,
