@@ -36,12 +36,14 @@ export interface TeamsPresenceOptions {
   readonly timeoutMs?: number;
 }
 
-/** What hanvisa set for an employee, so that it clears only that. */
+/**
+ * What hanvisa set for an employee, and for which entry, so that it clears only that: the
+ * preferred presence (while a referred entry is in force) and the status message (null when
+ * hanvisa left the user's own message alone).
+ */
 interface TeamsState {
-  readonly entry: string;
-  /** The status message hanvisa wrote, or null when it left the user's own message alone. */
-  readonly message: string | null;
-  readonly presence: boolean;
+  readonly presence: { readonly entry: string; readonly until: Instant } | null;
+  readonly message: { readonly entry: string; readonly text: string } | null;
 }
 
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
@@ -94,35 +96,46 @@ export class TeamsPresenceMirror implements Mirror {
   async deliver(change: MirrorChange, now: Instant): Promise<void> {
     const entry = change.entry;
     if (entry === null) return;
-    const state = (await this.#options.state.getMirrorState(this.name, change.employee)) as TeamsState | null;
+    const stored = (await this.#options.state.getMirrorState(
+      this.name,
+      change.employee,
+    )) as TeamsState | null;
+    const state: TeamsState = { presence: stored?.presence ?? null, message: stored?.message ?? null };
     const wantsSet =
       (change.change === 'created' || change.change === 'updated' || change.change === 'current') &&
       isCurrent(entry, now);
-    if (wantsSet) {
-      await this.#set(change.employee, entry, state, now);
-      return;
-    }
-    if (state !== null && state.entry === entry.id) await this.#clear(change.employee, state);
+    const next = wantsSet
+      ? await this.#set(change.employee, entry, state, now)
+      : await this.#clear(change.employee, entry.id, state);
+    if (next !== state)
+      await this.#options.state.putMirrorState(
+        this.name,
+        change.employee,
+        next.presence === null && next.message === null ? null : next,
+      );
   }
 
-  async #set(employee: string, entry: MirrorEntry, state: TeamsState | null, now: Instant): Promise<void> {
+  async #set(employee: string, entry: MirrorEntry, state: TeamsState, now: Instant): Promise<TeamsState> {
     const user = this.#user(employee);
-    const referred = entry.mode === 'referred';
-    if (referred) {
+    let presence = state.presence;
+    if (entry.mode === 'referred') {
       const pair = this.#options.presence[entry.reason] ?? this.#options.fallback;
       await this.#post(employee, user, 'setUserPreferredPresence', {
         availability: pair.availability,
         activity: pair.activity,
         expirationDuration: presenceDuration(entry.end - now),
       });
-    } else if (state?.presence === true) {
+      presence = { entry: entry.id, until: entry.end };
+    } else if (presence?.entry === entry.id) {
+      // The same entry is info-only now: its presence goes; another entry's stays.
       await this.#post(employee, user, 'clearUserPreferredPresence', {});
+      presence = null;
     }
-    let message: string | null = null;
+    let message = state.message;
     if (this.#options.statusMessage) {
       const text = referralText(entry.label, entry.start, entry.end, this.#options.timeZone);
       const shown = await this.#currentMessage(employee, user);
-      const ours = shown === '' || shown === text || (state?.message ?? null) === shown;
+      const ours = shown === '' || shown === text || shown === state.message?.text;
       if (ours) {
         await this.#post(employee, user, 'setStatusMessage', {
           statusMessage: {
@@ -130,25 +143,33 @@ export class TeamsPresenceMirror implements Mirror {
             expiryDateTime: graphDateTime(entry.end, this.#options.timeZone),
           },
         });
-        message = text;
+        message = { entry: entry.id, text };
+      } else {
+        message = null;
       }
     }
-    const next: TeamsState = { entry: entry.id, message, presence: referred };
-    await this.#options.state.putMirrorState(this.name, employee, next);
+    return { presence, message };
   }
 
-  async #clear(employee: string, state: TeamsState): Promise<void> {
+  /** Clears what this entry set, and nothing another entry or the user set. */
+  async #clear(employee: string, entryId: string, state: TeamsState): Promise<TeamsState> {
+    if (state.presence?.entry !== entryId && state.message?.entry !== entryId) return state;
     const user = this.#user(employee);
-    if (state.presence) await this.#post(employee, user, 'clearUserPreferredPresence', {});
-    if (state.message !== null) {
+    let { presence, message } = state;
+    if (presence?.entry === entryId) {
+      await this.#post(employee, user, 'clearUserPreferredPresence', {});
+      presence = null;
+    }
+    if (message?.entry === entryId) {
       const shown = await this.#currentMessage(employee, user);
-      if (shown === state.message) {
+      if (shown === message.text) {
         await this.#post(employee, user, 'setStatusMessage', {
           statusMessage: { message: { content: '', contentType: 'text' } },
         });
       }
+      message = null;
     }
-    await this.#options.state.putMirrorState(this.name, employee, null);
+    return { presence, message };
   }
 
   #user(employee: string): string {

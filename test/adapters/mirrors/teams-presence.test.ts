@@ -122,6 +122,23 @@ describe('Teams presence mirror', () => {
     expect(world.graph.users.get(ANNA)).toEqual({ preferred: null, message: null });
   });
 
+  it('an info-only entry inside a referred one leaves its presence alone; each end clears only its own', async () => {
+    const meeting = entry('anna', 'm1', NOW, { hours: 3 });
+    world.sink.upsertSync(meeting);
+    await world.deliver(NOW);
+    const lunch = entry('anna', 'l1', NOW + HOUR, { mode: 'infoOnly', label: 'Lunch', reason: 'lunch' });
+    world.sink.upsertSync(lunch);
+    await world.deliver(NOW + HOUR);
+    expect(world.graph.users.get(ANNA)).toMatchObject({
+      preferred: { availability: 'Busy' },
+      message: { content: 'Lunch, åter 12.00' },
+    });
+    await world.deliver(lunch.end);
+    expect(world.graph.users.get(ANNA)).toMatchObject({ preferred: { availability: 'Busy' }, message: null });
+    await world.deliver(meeting.end);
+    expect(world.graph.users.get(ANNA)).toEqual({ preferred: null, message: null });
+  });
+
   it('clears at the end and never touches a message the user wrote', async () => {
     world.graph.users.set(ANNA, {
       preferred: null,
