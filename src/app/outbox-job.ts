@@ -83,7 +83,9 @@ export function deliverOutboxKind(deps: OutboxJobDependencies): JobKind<DeliverO
     data: z.strictObject({ mirror: name, employee: employee.optional() }) as z.ZodType<DeliverOutboxData>,
     key: (data) => `${data.mirror}|${data.employee ?? '*'}`,
     retry: { attempts: 1, baseDelayMs: 1_000 },
-    concurrency: deps.concurrency,
+    // Each mirror gets its own `concurrency` slots (withSlot), so one that is down and slow to
+    // answer cannot take the slots of another.
+    concurrency: deps.concurrency * Math.max(1, mirrors.length),
     everySlot: () => mirrors.map((mirror) => ({ mirror })),
     async handle(data, now): Promise<JobOutcome> {
       if (!deps.mirrors.has(data.mirror)) return { status: 'skipped' };
