@@ -5,8 +5,6 @@ import type { Mirror, MirrorChange, MirrorEntry, MirrorStateStore } from '../../
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import { isCurrent } from '../../domain/mirror-change.js';
 
-export { PRESENCE_PAIRS } from '../../domain/presence-pairs.js';
-
 import type { Instant } from '../../domain/occurrence.js';
 import { referralText } from '../../domain/referral-text.js';
 import type { TokenProvider } from '../graph/graph-auth.js';
