@@ -58,8 +58,9 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE calendar_state ADD COLUMN register_digest TEXT;
    CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX referral_entry_end ON referral_entry ("end");`,
-  // 4: the outbox of the mirrors (issue 12), written in the register's own transactions.
-  `CREATE TABLE outbox (
+  // 4: the outbox of the mirrors (issue 12), written in the register's own transactions
+  // (IF NOT EXISTS: a file whose user_version was set back still has these tables).
+  `CREATE TABLE IF NOT EXISTS outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      mirror TEXT NOT NULL,
      employee TEXT NOT NULL,
@@ -74,11 +75,11 @@ const MIGRATIONS: readonly string[] = [
      last_error TEXT,
      done_at INTEGER
    );
-   CREATE INDEX outbox_head ON outbox (mirror, employee, status, occurred_at, seq);
-   CREATE INDEX outbox_due ON outbox (mirror, status, next_attempt_at);
-   CREATE INDEX outbox_ref ON outbox (mirror, ref, status);
-   CREATE UNIQUE INDEX outbox_notice ON outbox (mirror, ref) WHERE change IN ('unknownCode', 'lateEntry');
-   CREATE TABLE mirror_state (
+   CREATE INDEX IF NOT EXISTS outbox_head ON outbox (mirror, employee, status, occurred_at, seq);
+   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (mirror, status, next_attempt_at);
+   CREATE INDEX IF NOT EXISTS outbox_ref ON outbox (mirror, ref, status);
+   CREATE UNIQUE INDEX IF NOT EXISTS outbox_notice ON outbox (mirror, ref) WHERE change IN ('unknownCode', 'lateEntry');
+   CREATE TABLE IF NOT EXISTS mirror_state (
      mirror TEXT NOT NULL,
      employee TEXT NOT NULL,
      state TEXT NOT NULL,
