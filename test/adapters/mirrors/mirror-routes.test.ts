@@ -95,7 +95,7 @@ describe('GET /mirrors (what IT sees)', () => {
         mailer: null,
       }),
     ).not.toThrow();
-    const db = { prepare: () => ({}) } as never;
+    const db = openDatabase(':memory:');
     expect(() =>
       createMirrorParts(withHook, {
         registerDb: db,
@@ -104,5 +104,6 @@ describe('GET /mirrors (what IT sees)', () => {
         mailer: null,
       }),
     ).toThrow('set HANVISA_WEBHOOK_SECRET_CRM in the environment');
+    db.close();
   });
 });
