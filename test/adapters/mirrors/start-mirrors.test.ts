@@ -128,7 +128,11 @@ describe('hanvisa start with mirrors (the sample, a mock Graph, a webhook receiv
       'END:VEVENT',
       '',
     ].join('\r\n');
-    editFile(workspace.ics('bo'), (text) => text.replace('END:VCALENDAR', `${meeting}END:VCALENDAR`));
+    // Bo's calendar holds only this meeting, so nothing else of the sample is current meanwhile.
+    editFile(
+      workspace.ics('bo'),
+      (text) => `${text.slice(0, text.indexOf('BEGIN:VEVENT'))}${meeting}END:VCALENDAR\r\n`,
+    );
     editFile(
       workspace.config,
       (text) =>
