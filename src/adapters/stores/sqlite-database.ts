@@ -54,6 +54,19 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX finding_start ON finding (occurrence_start);`,
   // 2: first-seen times are pruned by age (retention).
   'CREATE INDEX first_seen_seen_at ON first_seen (seen_at);',
+  // 3: Graph change-notification subscriptions (push), one per calendar; the clientState only hashed.
+  `CREATE TABLE push_subscription (
+     calendar TEXT PRIMARY KEY,
+     subscription_id TEXT UNIQUE,
+     client_state_hash TEXT NOT NULL,
+     expires_at INTEGER,
+     status TEXT NOT NULL,
+     failures INTEGER NOT NULL,
+     retry_at INTEGER,
+     last_error TEXT,
+     created_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
