@@ -41,7 +41,10 @@ export function pushStoreContract(factory: PushStoreFactory): void {
         expect(await store.get('nobody')).toBeNull();
         expect(await store.bySubscriptionId('sub-nobody')).toBeNull();
         expect(await store.counts()).toEqual({ active: 1, failing: 1 });
-        expect((await store.list()).map((item) => item.calendar).sort()).toEqual(['anna/graph-1', 'bo/graph-1']);
+        expect((await store.list()).map((item) => item.calendar).sort()).toEqual([
+          'anna/graph-1',
+          'bo/graph-1',
+        ]);
       }));
 
     it('a replaced subscription id no longer resolves; put twice changes nothing', () =>

@@ -18,7 +18,12 @@ pushStoreContract({
   name: 'sqlite',
   async create() {
     const db = openDatabase(':memory:');
-    return { store: new SqlitePushStore(db), dispose: async () => db.close() };
+    return {
+      store: new SqlitePushStore(db),
+      dispose: async () => {
+        db.close();
+      },
+    };
   },
 });
 

@@ -18,7 +18,8 @@ export class MemoryPushStore implements PushSubscriptionStore {
     const before = this.#byCalendar.get(subscription.calendar);
     if (before?.subscriptionId != null) this.#byId.delete(before.subscriptionId);
     this.#byCalendar.set(subscription.calendar, subscription);
-    if (subscription.subscriptionId !== null) this.#byId.set(subscription.subscriptionId, subscription.calendar);
+    if (subscription.subscriptionId !== null)
+      this.#byId.set(subscription.subscriptionId, subscription.calendar);
   }
 
   async remove(calendar: string): Promise<void> {
