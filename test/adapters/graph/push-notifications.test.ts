@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPushStore } from '../../../src/adapters/stores/memory-push-store.js';
+import { withSafetyPoll } from '../../../src/app/push/push-jobs.js';
 import { PUSH_SUBSCRIPTION, PUSH_SYNC } from '../../../src/app/push/push-receiver.js';
 import { maintainSubscriptions } from '../../../src/app/push/push-subscriptions.js';
 import { HOUR, metricValue, type PushHarness, pushHarness } from './push-test-kit.js';
@@ -223,5 +224,42 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     expect(h.mock.subscriptions().map((item) => item.mailbox)).not.toContain('u2@bench.example');
     expect(h.mock.stats.subscriptionsDeleted).toBe(1);
     expect(await h.store.get('e2/graph-1')).toBeNull();
+  });
+
+  it('a mailbox whose subscription cannot be created falls back to the normal poll, shown in metrics; healthy ones get the safety poll', async () => {
+    const h = await subscribed();
+    const ghost = {
+      id: 'ghost/graph-1',
+      employee: 'ghost',
+      kind: 'graph' as const,
+      address: 'ghost@bench.example',
+    };
+    const withGhost = { ...h.subscriptions, calendars: () => [...h.config.calendars, ghost] };
+    expect(await maintainSubscriptions(withGhost, Date.now())).toMatchObject({ created: 0, failed: 1 });
+    const record = await h.store.get('ghost/graph-1');
+    expect(record).toMatchObject({ status: 'failing', failures: 1, subscriptionId: null });
+    expect(record?.lastError).toMatch(/ghost\/graph-1/);
+    expect(record?.lastError).not.toMatch(/ghost@/);
+    expect(await metricValue(h.registry, 'hanvisa_push_subscriptions', { state: 'failing' })).toBe(1);
+    expect(await metricValue(h.registry, 'hanvisa_push_subscriptions', { state: 'active' })).toBe(4);
+    // before its retry time nothing is tried again
+    expect(await maintainSubscriptions(withGhost, Date.now() + 60_000)).toMatchObject({
+      waiting: 1,
+      failed: 0,
+    });
+
+    const polled: string[] = [];
+    const poll = withSafetyPoll(
+      async (calendar) => {
+        polled.push(calendar);
+        return { status: 'synced' };
+      },
+      { store: h.store, state: h.state, safetyPollMs: HOUR },
+    );
+    const now = Date.now();
+    for (const calendar of ['e0/graph-1', 'ghost/graph-1']) await poll(calendar, now);
+    expect(polled).toEqual(['ghost/graph-1']);
+    await poll('e0/graph-1', now + HOUR);
+    expect(polled).toEqual(['ghost/graph-1', 'e0/graph-1']);
   });
 });
