@@ -103,6 +103,8 @@ export interface MockGraph {
   ): Promise<number[]>;
   /** Delta requests per mailbox since the last resetStats (calendarView/delta, $batch inner ones included). */
   deltaRequests(mailbox: string): number;
+  /** Subscription requests (create, renew, delete) per mailbox since the last resetStats. */
+  subscriptionRequests(mailbox: string): number;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -198,6 +200,9 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
   const subscriptions = new Map<string, MockSubscription>();
   let subscriptionCounter = 0;
   const deltaCounts = new Map<string, number>();
+  const subscriptionCounts = new Map<string, number>();
+  const countSubscription = (mailbox: string) =>
+    subscriptionCounts.set(mailbox, (subscriptionCounts.get(mailbox) ?? 0) + 1);
   /** Events added to generated mailboxes, with the generation that added them. */
   const extras = new Map<number, { gen: number; event: object }[]>();
   const extraGenerations = new Map<number, Set<number>>();
@@ -489,6 +494,7 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
       const match = /^\/?users\/([^/]+)\/events$/i.exec(resource);
       if (match === null) return invalid(`unsupported resource ${resource}`);
       const mailbox = decodeURIComponent(match[1] ?? '');
+      countSubscription(mailbox);
       if (!knownMailbox(mailbox)) {
         stats.subscriptionsRefused++;
         return [404, { error: { code: 'ResourceNotFound', message: 'The user is invalid.' } }];
@@ -529,6 +535,7 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
     if (item === undefined || item.expiresAt <= clock()) {
       return [404, { error: { code: 'ResourceNotFound', message: 'The object was not found.' } }];
     }
+    countSubscription(item.mailbox);
     if (method === 'PATCH') {
       const expiresAt = Date.parse(String(body.expirationDateTime ?? ''));
       if (Number.isNaN(expiresAt) || expiresAt - clock() > MAX_EVENT_SUBSCRIPTION_MS)
@@ -686,6 +693,9 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
     deltaRequests(mailbox) {
       return deltaCounts.get(mailbox) ?? 0;
     },
+    subscriptionRequests(mailbox) {
+      return subscriptionCounts.get(mailbox) ?? 0;
+    },
     resetStats() {
       Object.assign(stats, {
         graphRequests: 0,
@@ -704,6 +714,7 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
         notificationsSlow: 0,
       });
       deltaCounts.clear();
+      subscriptionCounts.clear();
     },
     async close() {
       graphServer.closeAllConnections();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { type MockGraph, startMockGraph } from '../../../bench/graph/mock-graph-server.js';
+import { InProcessQueue as TestQueue } from '../../../bench/push/in-process-queue.js';
 import { GraphHttp } from '../../../src/adapters/graph/graph-http.js';
 import { createGraphSource } from '../../../src/adapters/graph/graph-source.js';
 import { createGraphSubscriptions } from '../../../src/adapters/graph/graph-subscriptions.js';
@@ -17,7 +18,7 @@ import { MemoryPushStore } from '../../../src/adapters/stores/memory-push-store.
 import { MemoryStateStore } from '../../../src/adapters/stores/memory-state-store.js';
 import { readEnvironment } from '../../../src/app/config/environment.js';
 import { type HanvisaConfig, loadConfig } from '../../../src/app/config/load-config.js';
-import type { JobKind, JobOutcome, JobQueue, JobRequest } from '../../../src/app/jobs/job-kind.js';
+import type { JobOutcome } from '../../../src/app/jobs/job-kind.js';
 import type { PushSubscriptionStore } from '../../../src/app/ports/push-subscription-store.js';
 import { pushJobKinds } from '../../../src/app/push/push-jobs.js';
 import { PushMetrics } from '../../../src/app/push/push-metrics.js';
@@ -29,62 +30,8 @@ import { TransientError } from '../../../src/domain/errors.js';
 export const TENANT = '5a1c7b2e-9d40-4e8f-b3a6-2c0d1e9f8a77';
 export const HOUR = 3_600_000;
 
-/**
- * A job queue with the port's semantics, in process, for tests before a runtime is wired:
- * work of one key never runs twice at once; a request for a key that is already waiting
- * coalesces with it; a request while that key runs waits for it and then runs once more.
- */
-export class TestQueue implements JobQueue {
-  readonly ran: { kind: string; data: unknown }[] = [];
-  readonly errors: unknown[] = [];
-  readonly #kinds = new Map<string, JobKind<never>>();
-  readonly #waiting = new Map<string, Promise<void>>();
-  readonly #running = new Map<string, Promise<void>>();
-  readonly #all = new Set<Promise<void>>();
-
-  constructor(
-    kinds: readonly JobKind<never>[],
-    readonly clock: () => number,
-  ) {
-    for (const kind of kinds) this.#kinds.set(kind.name, kind);
-  }
-
-  async enqueue(request: JobRequest, options: { readonly delayMs?: number } = {}): Promise<void> {
-    const kind = this.#kinds.get(request.kind);
-    if (kind === undefined) throw new Error(`no job kind ${request.kind}`);
-    const data = kind.data.parse(request.data);
-    const key = `${kind.name}|${kind.key(data as never)}`;
-    if (this.#waiting.has(key)) return;
-    const job = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0));
-      await this.#running.get(key);
-      this.#waiting.delete(key);
-      const run = (async () => {
-        try {
-          this.ran.push({ kind: kind.name, data });
-          await kind.handle(data as never, this.clock());
-        } catch (error) {
-          this.errors.push(error);
-        }
-      })();
-      this.#running.set(key, run);
-      await run;
-      if (this.#running.get(key) === run) this.#running.delete(key);
-    })();
-    this.#waiting.set(key, job);
-    this.#all.add(job);
-    void job.finally(() => this.#all.delete(job));
-  }
-
-  /** Resolves when nothing waits or runs. */
-  async idle(): Promise<void> {
-    while (this.#all.size > 0) await Promise.all([...this.#all]);
-  }
-
-  count(kind: string): number {
-    return this.ran.filter((item) => item.kind === kind).length;
-  }
-}
+/** The in-process queue with the port's semantics (coalescing by key). */
+export { InProcessQueue as TestQueue } from '../../../bench/push/in-process-queue.js';
 
 /** The test config: generated mock mailboxes u0…u<n-1>@bench.example as Graph calendars. */
 export function pushConfig(mailboxes: number, graphBaseUrl: string, extra = ''): HanvisaConfig {
