@@ -1,56 +1,30 @@
-import type { DefaultJobOptions } from 'bullmq';
-import { z } from 'zod';
-
-/**
- * The queues of the distributed runtime and what their jobs carry: ids and instants only,
- * never a subject, an address or a feed URL (job data lives in Redis and in queue dashboards).
- */
-export const QUEUE = {
-  /** One job per calendar and time slot: sync it. */
-  sync: 'sync',
-  /** One job per manager and report period: build and send the report. */
-  report: 'report',
-  /** The job schedulers' ticks, fanned out into sync and report jobs. */
-  schedule: 'schedule',
-} as const;
+import type { JobsOptions } from 'bullmq';
+import type { JobKind } from '../src/app/jobs/job-kind.js';
 
 /** Redis key prefix of hanvisa's queues and state. */
 export const KEY_PREFIX = 'hanvisa';
 
-export const SYNC_JOB = 'sync';
-export const REPORT_JOB = 'report';
-export const SYNC_TICK = 'sync-tick';
-export const REPORT_TICK = 'report-tick';
-
-const id = z.string().regex(/^[\w./-]{1,200}$/, 'an id of letters, digits, ".", "_", "-" or "/"');
-
-export const syncJobSchema = z.strictObject({ calendarId: id, slot: z.number().int().nonnegative() });
-export type SyncJobData = z.infer<typeof syncJobSchema>;
-
-export const reportJobSchema = z.strictObject({
-  manager: id,
-  from: z.number().int(),
-  to: z.number().int(),
-});
-export type ReportJobData = z.infer<typeof reportJobSchema>;
-
-export const tickJobSchema = z.strictObject({});
-
 /**
- * Deterministic job ids: the same calendar in the same slot is one job, however often the
- * fan-out runs (a retried tick, two schedulers). BullMQ forbids ':' in custom ids, so '|'.
+ * Deterministic job ids: the same work in the same schedule slot is one job, however often and
+ * by however many processes the slot is enqueued. BullMQ forbids ':' in custom ids, so '|'.
  */
+export function slotJobId(kind: string, key: string, slot: number): string {
+  return `${kind}|${key}|${slot}`;
+}
+
+/** The queue (and job kind) of calendar syncs. */
+export const SYNC_CALENDAR = 'syncCalendar';
+/** syncCalendar's retry policy (src/app/jobs/job-table.ts), for producers outside the app. */
+export const SYNC_RETRY = { attempts: 5, baseDelayMs: 5_000 } as const;
+
+/** A calendar's sync job id in a slot (what tests and dashboards look up). */
 export function syncJobId(calendarId: string, slot: number): string {
-  return `sync|${calendarId}|${slot}`;
+  return slotJobId(SYNC_CALENDAR, calendarId, slot);
 }
 
-export function reportJobId(manager: string, to: number): string {
-  return `report|${manager}|${to}`;
-}
-
-/** At most one waiting or running sync job per calendar (a slow cycle does not pile up). */
-export function syncDeduplicationId(calendarId: string): string {
-  return `sync|${calendarId}`;
+/** At most one waiting job per kind and key: a slow cycle does not pile up, a burst coalesces. */
+export function deduplicationId(kind: string, key: string): string {
+  return `${kind}|${key}`;
 }
 
 /** Name of hanvisa's backoff strategy (exponential with jitter, at least the server's Retry-After). */
@@ -60,26 +34,15 @@ export const BACKOFF_TYPE = 'hanvisa';
 export const KEEP_COMPLETED = { count: 1000, age: 24 * 3600 };
 export const KEEP_FAILED = { count: 5000, age: 7 * 24 * 3600 };
 
-export const SYNC_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 5,
-  backoff: { type: BACKOFF_TYPE, delay: 5_000 },
-  removeOnComplete: KEEP_COMPLETED,
-  removeOnFail: KEEP_FAILED,
-};
-
-export const REPORT_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 8,
-  backoff: { type: BACKOFF_TYPE, delay: 30_000 },
-  removeOnComplete: KEEP_COMPLETED,
-  removeOnFail: KEEP_FAILED,
-};
-
-export const TICK_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 5,
-  backoff: { type: BACKOFF_TYPE, delay: 2_000 },
-  removeOnComplete: { count: 100 },
-  removeOnFail: { count: 100 },
-};
+/** A kind's BullMQ job options, from the kind's own retry policy. */
+export function jobOptionsOf(kind: Pick<JobKind, 'retry'>): JobsOptions {
+  return {
+    attempts: kind.retry.attempts,
+    backoff: { type: BACKOFF_TYPE, delay: kind.retry.baseDelayMs },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
 
 const MAX_BACKOFF_MS = 15 * 60_000;
 

@@ -1,126 +1,165 @@
-import type { Job, Queue } from 'bullmq';
-import { CronExpressionParser } from 'cron-parser';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { JobKind, JobTable } from '../src/app/jobs/job-kind.js';
+import { describeError } from '../src/app/privacy.js';
 import type { Instant } from '../src/domain/occurrence.js';
-import {
-  REPORT_JOB,
-  REPORT_TICK,
-  reportJobId,
-  SYNC_JOB,
-  SYNC_TICK,
-  syncDeduplicationId,
-  syncJobId,
-  TICK_JOB_OPTIONS,
-} from './jobs.js';
+import { deduplicationId, jobOptionsOf, SYNC_CALENDAR, SYNC_RETRY, slotJobId } from './jobs.js';
 
 const BULK = 1000;
 
-/**
- * Two job schedulers, not one per calendar (BullMQ documents per-job schedulers as costly at
- * 50,000): a `sync-tick` every poll interval and a `report-tick` on the report cron in the
- * configured zone. Upserting is idempotent, so every process may do it at start.
- */
-export async function upsertSchedulers(
-  scheduleQueue: Queue,
-  options: { everyMs: number; reportCron: string; timeZone: string },
-): Promise<void> {
-  await scheduleQueue.upsertJobScheduler(
-    SYNC_TICK,
-    { every: options.everyMs },
-    { name: SYNC_TICK, data: {}, opts: TICK_JOB_OPTIONS },
-  );
-  await scheduleQueue.upsertJobScheduler(
-    REPORT_TICK,
-    { pattern: options.reportCron, tz: options.timeZone },
-    { name: REPORT_TICK, data: {}, opts: TICK_JOB_OPTIONS },
-  );
-}
-
-/** The slot a tick belongs to: its scheduled time rounded down to the poll interval. */
+/** The schedule slot an instant falls in: the start of its `schedule.every` interval. */
 export function slotOf(instant: Instant, everyMs: number): number {
   return Math.floor(instant / everyMs) * everyMs;
 }
 
 /**
- * Fans one cycle out into one sync job per calendar with `addBulk`, in chunks. Job ids are
- * deterministic per calendar and slot, and each calendar has at most one waiting or running
- * sync job (deduplication), so a repeated fan-out adds nothing. Returns how many it offered.
+ * Adds one kind's jobs for a slot with `addBulk`, in chunks. Ids are deterministic per kind,
+ * key and slot, and each key has at most one waiting job (deduplication), so enqueueing a slot
+ * again adds nothing. Returns how many it offered.
  */
+export async function enqueueKind(
+  queue: Queue,
+  kind: JobKind<unknown>,
+  items: readonly unknown[],
+  slot: number,
+): Promise<number> {
+  const options = jobOptionsOf(kind);
+  for (let index = 0; index < items.length; index += BULK) {
+    await queue.addBulk(
+      items.slice(index, index + BULK).map((data) => {
+        const key = kind.key(data);
+        return {
+          name: kind.name,
+          data,
+          opts: {
+            ...options,
+            jobId: slotJobId(kind.name, key, slot),
+            deduplication: { id: deduplicationId(kind.name, key) },
+          },
+        };
+      }),
+    );
+  }
+  return items.length;
+}
+
+/** One slot's jobs of every kind in the table (each kind's `everySlot`). */
+export async function enqueueSlot(
+  queues: Readonly<Record<string, Queue>>,
+  table: JobTable,
+  slot: number,
+): Promise<number> {
+  let total = 0;
+  for (const kind of table.values() as IterableIterator<JobKind<unknown>>) {
+    const items = kind.everySlot?.() ?? [];
+    const queue = queues[kind.name];
+    if (items.length > 0 && queue !== undefined) total += await enqueueKind(queue, kind, items, slot);
+  }
+  return total;
+}
+
+/**
+ * The schedule of the distributed runtime, run by every process (no BullMQ job scheduler that a
+ * Redis which lost its data would forget): at each `schedule.every` boundary, the process that
+ * claims the slot in Redis (SET NX, expiring after two intervals) enqueues the slot's jobs; the
+ * others see the claim. Slots come from the clock and the schedule, never from job fields.
+ * A Redis restarted empty is repopulated at the next boundary by whichever process claims it.
+ */
+export class SlotTicker {
+  readonly #redis: Redis;
+  readonly #everyMs: number;
+  readonly #clock: () => Instant;
+  readonly #logger: Logger;
+  readonly #enqueue: (slot: number) => Promise<number>;
+  readonly #hostId: string;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  #ticking: Promise<void> | null = null;
+  /** The last slot this process saw enqueued (by itself or another process). */
+  lastSlotSeenAt: Instant;
+
+  constructor(options: {
+    redis: Redis;
+    everyMs: number;
+    clock: () => Instant;
+    logger: Logger;
+    hostId: string;
+    enqueue: (slot: number) => Promise<number>;
+  }) {
+    this.#redis = options.redis;
+    this.#everyMs = options.everyMs;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#hostId = options.hostId;
+    this.#enqueue = options.enqueue;
+    this.lastSlotSeenAt = options.clock();
+  }
+
+  /** Ticks now (the current slot), then at every boundary until `stop`. */
+  start(): void {
+    this.#run();
+  }
+
+  #run(): void {
+    if (this.#stopped) return;
+    this.#ticking = this.tick().finally(() => {
+      this.#ticking = null;
+    });
+    const now = this.#clock();
+    const next = slotOf(now, this.#everyMs) + this.#everyMs;
+    this.#timer = setTimeout(() => this.#run(), Math.max(10, next - now));
+  }
+
+  /** One tick: claim the current slot and enqueue it, or see that another process did. */
+  async tick(): Promise<void> {
+    const slot = slotOf(this.#clock(), this.#everyMs);
+    try {
+      const claimed = await this.#redis.set(
+        `hanvisa:slot:${slot}`,
+        this.#hostId,
+        'PX',
+        2 * this.#everyMs,
+        'NX',
+      );
+      if (claimed === 'OK') {
+        const jobs = await this.#enqueue(slot);
+        this.#logger.info({ slot: new Date(slot).toISOString(), jobs }, 'sync cycle enqueued');
+      }
+      this.lastSlotSeenAt = Math.max(this.lastSlotSeenAt, slot);
+    } catch (error) {
+      this.#logger.warn(
+        { slot: new Date(slot).toISOString(), error: describeError(error) },
+        'could not enqueue the slot; the next tick tries again',
+      );
+    }
+  }
+
+  /** Stops ticking and waits for a running tick; leaves no timer behind. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#ticking;
+  }
+}
+
+/** The syncCalendar jobs of one slot for the given calendars (tests and benchmarks enqueue cycles themselves). */
 export async function enqueueSyncCycle(
-  syncQueue: Queue,
+  queue: Queue,
   calendarIds: readonly string[],
   slot: number,
 ): Promise<number> {
-  for (let index = 0; index < calendarIds.length; index += BULK) {
-    await syncQueue.addBulk(
-      calendarIds.slice(index, index + BULK).map((calendarId) => ({
-        name: SYNC_JOB,
-        data: { calendarId, slot },
-        opts: { jobId: syncJobId(calendarId, slot), deduplication: { id: syncDeduplicationId(calendarId) } },
-      })),
-    );
-  }
-  return calendarIds.length;
-}
-
-/** The report period ending at `to`: from the previous firing of the cron (in the zone) to `to`. */
-export function reportPeriod(cron: string, timeZone: string, to: Instant): { from: Instant; to: Instant } {
-  const expression = CronExpressionParser.parse(cron, { currentDate: new Date(to), tz: timeZone });
-  const previous = expression.prev().getTime();
-  return { from: previous, to };
-}
-
-/** Fans a report tick out into one report job per manager. */
-export async function enqueueReports(
-  reportQueue: Queue,
-  managers: readonly string[],
-  period: { from: Instant; to: Instant },
-): Promise<number> {
-  for (let index = 0; index < managers.length; index += BULK) {
-    await reportQueue.addBulk(
-      managers.slice(index, index + BULK).map((manager) => ({
-        name: REPORT_JOB,
-        data: { manager, from: period.from, to: period.to },
-        opts: { jobId: reportJobId(manager, period.to) },
-      })),
-    );
-  }
-  return managers.length;
-}
-
-/** The processor of the schedule queue: turns ticks into sync and report jobs. */
-export function createTickProcessor(deps: {
-  readonly syncQueue: Queue;
-  readonly reportQueue: Queue;
-  readonly calendarIds: readonly string[];
-  readonly managers: readonly string[];
-  readonly everyMs: number;
-  readonly reportCron: string;
-  readonly timeZone: string;
-  readonly logger: Logger;
-  /** After a report tick: drop findings past retention. */
-  readonly prune?: (now: Instant) => Promise<number>;
-}) {
-  return async (job: Job): Promise<{ enqueued: number }> => {
-    const scheduledAt = job.timestamp + (job.delay ?? 0);
-    if (job.name === SYNC_TICK) {
-      const slot = slotOf(scheduledAt, deps.everyMs);
-      const enqueued = await enqueueSyncCycle(deps.syncQueue, deps.calendarIds, slot);
-      deps.logger.info({ slot: new Date(slot).toISOString(), calendars: enqueued }, 'sync cycle enqueued');
-      return { enqueued };
-    }
-    if (job.name === REPORT_TICK) {
-      // The tick fires at the cron time; round to the minute so a retried tick names the same period.
-      const to = Math.floor(scheduledAt / 60_000) * 60_000;
-      const period = reportPeriod(deps.reportCron, deps.timeZone, to);
-      const enqueued = await enqueueReports(deps.reportQueue, deps.managers, period);
-      const pruned = deps.prune === undefined ? 0 : await deps.prune(to);
-      deps.logger.info(
-        { from: new Date(period.from).toISOString(), reports: enqueued, pruned },
-        'reports enqueued',
-      );
-      return { enqueued };
-    }
-    return { enqueued: 0 };
+  const kind: JobKind<{ calendarId: string }> = {
+    name: SYNC_CALENDAR,
+    data: undefined as never,
+    key: (data) => data.calendarId,
+    retry: SYNC_RETRY,
+    handle: async () => ({ status: 'never run here' }),
   };
+  return enqueueKind(
+    queue,
+    kind as JobKind<unknown>,
+    calendarIds.map((calendarId) => ({ calendarId })),
+    slot,
+  );
 }

@@ -14,7 +14,7 @@ import { createApp } from '../../src/app/composition-root.js';
 import { readEnvironment } from '../../src/app/config/environment.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import { syncCycle } from '../../src/app/sync-cycle.js';
-import { KEY_PREFIX, QUEUE } from '../../workers/jobs.js';
+import { KEY_PREFIX, SYNC_CALENDAR } from '../../workers/jobs.js';
 import { enqueueSyncCycle } from '../../workers/scheduler.js';
 import { SyntheticCalendarSource } from './synthetic-source.js';
 
@@ -158,7 +158,7 @@ async function distributed(
       ...(REGISTER === 'memory' ? { sink: 'memory' } : {}),
     };
     const children = await Promise.all(Array.from({ length: workers }, () => startWorker(spec)));
-    const queue = new Queue(QUEUE.sync, { connection: client, prefix: KEY_PREFIX });
+    const queue = new Queue(SYNC_CALENDAR, { connection: client, prefix: KEY_PREFIX });
     const started = performance.now();
     await enqueueSyncCycle(queue, ids, 0);
     for (;;) {

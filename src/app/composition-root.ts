@@ -1,8 +1,15 @@
-import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { graphSourceOptions } from '../adapters/graph/graph-config.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
 import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
+import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
+import { healthRoutes } from '../adapters/http/health-routes.js';
+import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
+import { metricsRoutes } from '../adapters/http/metrics-routes.js';
+import { registerRoutes } from '../adapters/http/register-routes.js';
 import { createIcsSource } from '../adapters/ical/ics-source.js';
 import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
 import { FolderReportArchive } from '../adapters/mail/report-folder.js';
@@ -13,21 +20,37 @@ import { openDatabase } from '../adapters/stores/sqlite-database.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
 import type { HanvisaConfig } from './config/load-config.js';
+import type { JobTable } from './jobs/job-kind.js';
+import { createJobTable } from './jobs/job-table.js';
+import { createLogger } from './logger.js';
+import { HanvisaMetrics } from './metrics.js';
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
+import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
+import { describeError } from './privacy.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
-import type { SyncDependencies } from './sync-calendar.js';
+import type { CalendarSyncResult, SyncDependencies } from './sync-calendar.js';
 
 /** hanvisa wired from one config: the only place that picks implementations for ports. */
 export interface App {
   readonly config: HanvisaConfig;
   readonly sink: ReferralSink;
   readonly state: StateStore;
+  readonly metrics: HanvisaMetrics;
+  readonly logger: Logger;
   readonly sync: SyncDependencies;
   readonly reports: ReportDependencies;
+  /** The one table of job kinds both runtimes run. */
+  readonly jobs: JobTable;
+  /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
+  readonly syncListeners: Set<(result: CalendarSyncResult) => void>;
+  /** Readiness of what this app depends on: the register and, in the distributed runtime, Redis. */
+  readiness(): Promise<HealthStatus>;
+  /** Starts the one HTTP service (health, metrics, the register API) for a runtime. */
+  serve(options: ServeOptions): Promise<RunningService>;
   close(): Promise<void>;
 }
 
@@ -61,12 +84,14 @@ function createSource(config: HanvisaConfig, kind: CalendarRef['kind']): Calenda
 }
 
 export interface AppOptions {
-  /** The distributed runtime: cursors, first-seen times and findings live in this Redis, shared by every worker. */
+  /** The distributed runtime's Redis connection (state shared by every worker); default: REDIS_URL. */
   readonly redis?: Redis;
   /** Tests and benchmarks: calendar sources to use instead of the configured ones. */
   readonly sourceFor?: (calendar: CalendarRef) => CalendarSource;
   /** Tests and benchmarks: a register to use instead of the configured one. */
   readonly sink?: ReferralSink;
+  readonly logger?: Logger;
+  readonly metrics?: HanvisaMetrics;
 }
 
 /** The `rest` sink from config, credentials from the environment. */
@@ -92,51 +117,180 @@ function createRestSink(
   return new RestReferralSink({ url: sink.url, auth: { kind: 'none' } });
 }
 
+/** A readiness probe that does not answer within this long counts as down (a Redis away waits forever). */
+const READINESS_TIMEOUT_MS = 2_000;
+
+/**
+ * A Redis connection for the state store of a command run beside the distributed service
+ * (`report late`, `sync --once` with REDIS_URL): it reads and writes what the service does, and a
+ * Redis that is away fails the command instead of hanging it.
+ */
+function commandRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => (times > 3 ? null : 200),
+  });
+  redis.on('error', () => {});
+  return redis;
+}
+
 /**
  * Wires the app: the register is the embedded SQLite file (`sink.kind: embedded`) or a REST
- * service (`sink.kind: rest`); the state is SQLite (one file with the register unless
- * `state.path` says otherwise), or Redis in the distributed runtime. Sources by calendar kind,
- * the rules. Opening creates the database folder.
+ * service (`sink.kind: rest`); the state is Redis when REDIS_URL is set (the distributed
+ * runtime's shared state, also for every command run beside it), else SQLite (one file with the
+ * register unless `state.path` says otherwise). Sources by calendar kind, the rules, the job
+ * table, the HTTP service. Opening creates the database folder.
  */
 export function createApp(config: HanvisaConfig, options: AppOptions = {}): App {
+  const logger = options.logger ?? createLogger(config.env.logLevel);
+  const metrics = options.metrics ?? new HanvisaMetrics();
   const db =
     options.sink === undefined && config.sink.kind === 'embedded' ? openDatabase(config.sink.path) : null;
-  const sink =
-    options.sink !== undefined
-      ? options.sink
-      : db !== null
-        ? new SqliteReferralSink(db)
-        : createRestSink(config, config.sink as { url: string; auth: 'none' | 'bearer' | 'basic' });
+  const register = db !== null ? new SqliteReferralSink(db) : null;
+  const sink: ReferralSink =
+    options.sink ??
+    register ??
+    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
   let stateDb: ReturnType<typeof openDatabase> | null = null;
   let state: StateStore;
-  if (options.redis !== undefined) {
-    state = new RedisStateStore(options.redis, { prefix: 'hanvisa' });
+  const ownRedis =
+    options.redis === undefined && config.env.redisUrl !== null ? commandRedis(config.env.redisUrl) : null;
+  const redis = options.redis ?? ownRedis;
+  if (redis !== null) {
+    state = new RedisStateStore(redis, { prefix: 'hanvisa' });
   } else {
     stateDb =
-      db !== null && config.statePath === (config.sink as { path: string }).path
+      db !== null && config.sink.kind === 'embedded' && config.statePath === config.sink.path
         ? db
         : openDatabase(config.statePath);
     state = new SqliteStateStore(stateDb);
   }
+  const sync: SyncDependencies = {
+    config,
+    sourceFor: options.sourceFor ?? createSourceResolver(config),
+    sink,
+    state,
+    rules: createRuleRunner(config, state),
+  };
+  const reports = createReportDependencies(config, state);
+  const syncListeners = new Set<(result: CalendarSyncResult) => void>();
+  const jobs = createJobTable({
+    config,
+    sync,
+    reports,
+    metrics,
+    logger,
+    pruneRetention: async (now) => {
+      const before = now - config.rules.findingsRetentionDays * 86_400_000;
+      return { findings: await state.pruneFindings(before), seen: await state.pruneSeen(before) };
+    },
+    onCalendarSynced: (result) => {
+      for (const listener of syncListeners) listener(result);
+    },
+  });
+  const readiness = async (): Promise<HealthStatus> => {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    const check = async (name: string, probe: () => Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${READINESS_TIMEOUT_MS} ms`)),
+          READINESS_TIMEOUT_MS,
+        );
+      });
+      try {
+        await Promise.race([probe(), silent]);
+        checks[name] = 'ok';
+      } catch (error) {
+        ok = false;
+        checks[name] = describeError(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    if (sink instanceof RestReferralSink) await check('sink', () => sink.ping());
+    else if (db !== null) await check('sink', async () => db.prepare('SELECT 1').get());
+    if (redis !== null) await check('redis', () => redis.ping());
+    return { ok, checks };
+  };
   return {
     config,
     sink,
     state,
-    sync: {
-      config,
-      sourceFor: options.sourceFor ?? createSourceResolver(config),
-      sink,
-      state,
-      rules: createRuleRunner(config, state),
-    },
-    reports: createReportDependencies(config, state),
+    metrics,
+    logger,
+    sync,
+    reports,
+    jobs,
+    syncListeners,
+    readiness,
+    serve: (serveOptions) => serveHttp(config, serveOptions, { metrics, register, readiness }),
     async close() {
       await sink.close();
       await state.close();
       if (stateDb !== null && stateDb !== db) stateDb.close();
       db?.close();
+      if (ownRedis !== null) await ownRedis.quit().catch(() => ownRedis.disconnect());
     },
   };
+}
+
+/**
+ * The credentials of the HTTP service, and the refusals that keep it closed: a listener other
+ * machines can reach needs a credential, and `server.auth: none` is for loopback only. With no
+ * credential on loopback, a random token is made for this run.
+ */
+function serviceCredentials(
+  config: HanvisaConfig,
+  host: string,
+): { credentials: ApiCredentials; generated: string | null } {
+  const { apiTokens, sink } = config.env;
+  const configured: ApiCredentials = {
+    clientTokens: apiTokens,
+    syncToken: sink.token,
+    syncUser: sink.user,
+    syncPassword: sink.password,
+    open: config.server.auth === 'none',
+  };
+  const loopback = isLoopbackAddress(host);
+  if (configured.open && !loopback) {
+    throw new PermanentError(
+      `server.auth: none is allowed only when server.host is loopback (127.0.0.1), not ${host}: remove it and set HANVISA_API_TOKENS`,
+    );
+  }
+  if (hasCredential(configured) || configured.open) return { credentials: configured, generated: null };
+  if (!loopback) {
+    throw new PermanentError(
+      `server.host ${host} is reachable from other machines but no credential is set: set HANVISA_API_TOKENS (comma-separated API tokens) in the environment, or listen on 127.0.0.1`,
+    );
+  }
+  const generated = randomBytes(24).toString('base64url');
+  return { credentials: { ...configured, clientTokens: [generated] }, generated };
+}
+
+async function serveHttp(
+  config: HanvisaConfig,
+  options: ServeOptions,
+  parts: {
+    metrics: HanvisaMetrics;
+    register: SqliteReferralSink | null;
+    readiness: () => Promise<HealthStatus>;
+  },
+): Promise<RunningService> {
+  const { credentials, generated } = serviceCredentials(config, options.host);
+  const readiness = async (): Promise<HealthStatus> => {
+    const own = await parts.readiness();
+    const extra = options.readiness === undefined ? { ok: true, checks: {} } : await options.readiness();
+    return { ok: own.ok && extra.ok, checks: { ...own.checks, ...extra.checks } };
+  };
+  const routes: HttpRoutes[] = [
+    healthRoutes({ liveness: options.liveness, readiness }),
+    metricsRoutes(parts.metrics.registry, credentials),
+  ];
+  if (parts.register !== null) routes.push(registerRoutes(parts.register, credentials));
+  const service = await startHttpService({ host: options.host, port: options.port, routes });
+  return { url: service.url, port: service.port, generatedToken: generated, close: () => service.close() };
 }
 
 /**

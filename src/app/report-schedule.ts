@@ -1,16 +1,11 @@
 import { CronExpressionParser } from 'cron-parser';
-import { DateTime } from 'luxon';
 import { PermanentError } from '../domain/errors.js';
 import type { Instant } from '../domain/occurrence.js';
+import { reportPeriod } from '../domain/report/report-period.js';
 import { buildReports, type ReportConfig, reportDocument } from './build-report.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
-import {
-  type DeliveryOutcome,
-  deliverReport,
-  type ReportDeliveryDeps,
-  retryPendingReports,
-} from './send-report.js';
+import { type DeliveryOutcome, deliverReport, type ReportDeliveryDeps } from './send-report.js';
 
 /** Everything the scheduled reports need; wired once by the composition root. */
 export interface ReportDependencies extends ReportDeliveryDeps {
@@ -46,27 +41,24 @@ export function latestSlot(schedule: string, timeZone: string, now: Instant): Re
   const slots = parse(schedule, timeZone, now + 1);
   const slot = slots.prev().getTime();
   const before = slots.prev().getTime();
-  const midnight = (instant: Instant) =>
-    DateTime.fromMillis(instant, { zone: timeZone }).startOf('day').toMillis();
-  return { slot, from: midnight(before), to: midnight(slot) };
+  return { slot, ...reportPeriod(before, slot, timeZone) };
 }
 
 export interface ScheduledReportsResult {
   /** The slot whose reports were produced in this call, or null when none was due. */
   readonly slot: ReportSlot | null;
   readonly delivered: readonly DeliveryOutcome[];
-  readonly retried: readonly DeliveryOutcome[];
   readonly errors: readonly string[];
 }
 
 /**
  * The scheduled use case: when a slot of `reports.schedule` has passed since the last one
  * produced, builds every manager's report for the slot's period and delivers it (folder, then
- * mail); then sends again pending reports that are due. The slot is recorded after the reports
+ * mail). Pending mails are sent again by `retryPendingReports` (the retryPendingMail job). The slot is recorded after the reports
  * were saved, so a crash repeats the slot (saving is idempotent) rather than skipping it. On the
  * very first call (nothing recorded) the current slot is recorded and no back-dated reports are
  * sent. Never throws: problems come back in `errors`, each naming the manager or setting.
- * The embedded runtime calls it after every cycle; a queue worker can call it on a timer.
+ * Both runtimes run it every schedule slot (the sendDueReports job).
  */
 export async function sendDueReports(
   deps: ReportDependencies,
@@ -75,7 +67,6 @@ export async function sendDueReports(
   const errors: string[] = [];
   let slot: ReportSlot | null = null;
   const delivered: DeliveryOutcome[] = [];
-  let retried: DeliveryOutcome[] = [];
   try {
     const latest = latestSlot(deps.config.reports.schedule, deps.config.timeZone, now);
     const last = await deps.archive.lastScheduledRun();
@@ -91,11 +82,8 @@ export async function sendDueReports(
       }
       await deps.archive.recordScheduledRun(latest.slot);
     }
-    const fresh = new Set(delivered.map((outcome) => outcome.id));
-    retried = (await retryPendingReports(deps, now)).filter((outcome) => !fresh.has(outcome.id));
-    for (const outcome of retried) if (outcome.error !== null) errors.push(outcome.error);
   } catch (error) {
     errors.push(`scheduled reports: ${describeError(error)}`);
   }
-  return { slot, delivered, retried, errors };
+  return { slot, delivered, errors };
 }

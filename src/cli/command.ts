@@ -20,15 +20,30 @@ export interface CommonOptions {
   readonly now: string | undefined;
 }
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+/** One option of a command: how it parses and what `--help` says about it. */
+export interface OptionDeclaration {
+  readonly type: 'string' | 'boolean';
+  /** The value's name in `--help`, e.g. `time` for `--from <time>` (string options). */
+  readonly value?: string;
+  readonly description: string;
+  /** What applies when the option is not given, as `--help` shows it (documentation only). */
+  readonly default?: string;
+}
 
-/** One `hanvisa` command: its words, its options, and what it does. Returns the exit code. */
+export type OptionSpec = Record<string, OptionDeclaration>;
+
+/**
+ * One `hanvisa` command: its words, operands, options, examples and what it does. Returns the
+ * exit code. `--config`, `--json` and `--now` are common to every command (main.ts).
+ */
 export interface Command {
   readonly name: string;
   readonly summary: string;
-  readonly usage: string;
+  /** Operands in commander's syntax (`[subject...]`, `[source]`); none when absent. */
+  readonly operands?: { readonly syntax: string; readonly description: string };
   readonly options: OptionSpec;
-  readonly allowPositionals: boolean;
+  /** Whole command lines, shown under "Examples" in `--help`. */
+  readonly examples: readonly string[];
   run(context: CommandContext): Promise<number>;
 }
 

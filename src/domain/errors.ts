@@ -22,6 +22,12 @@ export class TransientError extends HanvisaError {
   }
 }
 
+/**
+ * The other side throttles hanvisa as a whole (Graph's 429 is per app, not per mailbox): every
+ * job of the same kind should wait `retryAfterMs`, not only this one.
+ */
+export class ThrottledError extends TransientError {}
+
 /** Trying again will fail the same way until someone changes something: a 404, bad data, a bad permission. */
 export class PermanentError extends HanvisaError {
   readonly transient = false;

@@ -1,10 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type ServiceServer, startServiceServer } from '../../src/adapters/http/service-server.js';
 import { RestReferralSink } from '../../src/adapters/sinks/rest-referral-sink.js';
-import { SqliteReferralSink } from '../../src/adapters/sinks/sqlite-referral-sink.js';
-import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
-import { HanvisaMetrics } from '../../src/app/metrics.js';
 import { PermanentError, TransientError } from '../../src/domain/errors.js';
 import type { Plan } from '../../src/domain/reconcile.js';
 import { type ReferralEntry, referralContentHash, referralEntryId } from '../../src/domain/referral-entry.js';
@@ -98,88 +94,5 @@ describe('rest sink against nock', () => {
     const scope = nock(BASE).delete(`/referrals/${gone.id}`).reply(404, { error: 'no entry' });
     await sink().apply(plan({ deletes: [gone] }));
     expect(scope.isDone()).toBe(true);
-  });
-});
-
-describe('the served register (real HTTP)', () => {
-  let server: ServiceServer;
-  let db: ReturnType<typeof openDatabase>;
-  beforeAll(async () => {
-    db = openDatabase(':memory:');
-    const ok = async () => ({ ok: true, checks: {} });
-    server = await startServiceServer({
-      host: '127.0.0.1',
-      port: 0,
-      liveness: ok,
-      readiness: async () => ({ ok: false, checks: { redis: 'down' } }),
-      metrics: new HanvisaMetrics().registry,
-      register: { store: new SqliteReferralSink(db), auth: { token: 't0k', user: null, password: null } },
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-    db.close();
-  });
-  const auth = { authorization: 'Bearer t0k', 'content-type': 'application/json' };
-
-  it('refuses requests without the credentials', async () => {
-    expect((await fetch(`${server.url}/referrals`)).status).toBe(401);
-    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
-  });
-
-  it('versions entries: ETag on PUT and GET, If-Match checked, 201 then 200', async () => {
-    const one = entry('v1');
-    const url = `${server.url}/referrals/${one.id}`;
-    const created = await fetch(url, { method: 'PUT', headers: auth, body: JSON.stringify(one) });
-    expect(created.status).toBe(201);
-    expect(created.headers.get('etag')).toBe('"1"');
-    const same = await fetch(url, { method: 'PUT', headers: auth, body: JSON.stringify(one) });
-    expect(same.status).toBe(200);
-    expect(same.headers.get('etag')).toBe('"1"');
-    const changed = { ...one, label: 'Sammanträde' };
-    const stale = await fetch(url, {
-      method: 'PUT',
-      headers: { ...auth, 'if-match': '"7"' },
-      body: JSON.stringify(changed),
-    });
-    expect(stale.status).toBe(412);
-    const fresh = await fetch(url, {
-      method: 'PUT',
-      headers: { ...auth, 'if-match': '"1"' },
-      body: JSON.stringify(changed),
-    });
-    expect(fresh.status).toBe(200);
-    expect(fresh.headers.get('etag')).toBe('"2"');
-    const got = await fetch(url, { headers: auth });
-    expect(((await got.json()) as { label: string; version: number }).version).toBe(2);
-    expect((await fetch(url, { method: 'DELETE', headers: { ...auth, 'if-match': '"1"' } })).status).toBe(
-      412,
-    );
-    expect((await fetch(url, { method: 'DELETE', headers: auth })).status).toBe(204);
-    expect((await fetch(url, { method: 'DELETE', headers: auth })).status).toBe(404);
-  });
-
-  it('rejects a body that is not an entry or whose id differs from the path', async () => {
-    const one = entry('v2');
-    const url = `${server.url}/referrals/${one.id}`;
-    const subject = await fetch(url, {
-      method: 'PUT',
-      headers: auth,
-      body: JSON.stringify({ ...one, subject: 'x' }),
-    });
-    expect(subject.status).toBe(400);
-    const other = await fetch(`${server.url}/referrals/other`, {
-      method: 'PUT',
-      headers: auth,
-      body: JSON.stringify(one),
-    });
-    expect(other.status).toBe(400);
-  });
-
-  it('serves Prometheus metrics', async () => {
-    const response = await fetch(`${server.url}/metrics`);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('hanvisa_calendars_synced_total');
   });
 });

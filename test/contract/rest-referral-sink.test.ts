@@ -1,8 +1,8 @@
-import { startServiceServer } from '../../src/adapters/http/service-server.js';
+import { startHttpService } from '../../src/adapters/http/http-service.js';
+import { registerRoutes } from '../../src/adapters/http/register-routes.js';
 import { RestReferralSink } from '../../src/adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../../src/adapters/sinks/sqlite-referral-sink.js';
 import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
-import { HanvisaMetrics } from '../../src/app/metrics.js';
 import { referralSinkContract } from './referral-sink.contract.js';
 
 /** The rest sink against hanvisa's own served register, over real HTTP on loopback. */
@@ -10,17 +10,18 @@ referralSinkContract({
   name: 'rest (served register)',
   async create() {
     const db = openDatabase(':memory:');
-    const ok = async () => ({ ok: true, checks: {} });
-    const server = await startServiceServer({
+    const server = await startHttpService({
       host: '127.0.0.1',
       port: 0,
-      liveness: ok,
-      readiness: ok,
-      metrics: new HanvisaMetrics().registry,
-      register: {
-        store: new SqliteReferralSink(db),
-        auth: { token: 'contract-token', user: null, password: null },
-      },
+      routes: [
+        registerRoutes(new SqliteReferralSink(db), {
+          clientTokens: [],
+          syncToken: 'contract-token',
+          syncUser: null,
+          syncPassword: null,
+          open: false,
+        }),
+      ],
     });
     const sink = new RestReferralSink({ url: server.url, auth: { kind: 'bearer', token: 'contract-token' } });
     return {

@@ -5,7 +5,7 @@ import { MemoryReportMailer } from '../../src/adapters/mail/memory-report-mailer
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
 import type { Employee, Person } from '../../src/app/config/load-config.js';
 import { latestSlot, sendDueReports } from '../../src/app/report-schedule.js';
-import { nextAttemptAt } from '../../src/app/send-report.js';
+import { nextAttemptAt, retryPendingReports } from '../../src/app/send-report.js';
 import { compileCodeTable } from '../../src/domain/codes/code-table.js';
 import { TransientError } from '../../src/domain/errors.js';
 
@@ -164,9 +164,9 @@ describe('sendDueReports', () => {
       'late-entries-bo-2026-03-09--2026-03-15',
     ]);
     mailer.failWith = null;
-    expect((await sendDueReports(deps, t('2026-03-16T07:01'))).retried).toEqual([]);
-    const retried = await sendDueReports(deps, t('2026-03-16T07:05'));
-    expect(retried.retried.map((outcome) => outcome.status)).toEqual(['mailed']);
+    expect(await retryPendingReports(deps, t('2026-03-16T07:01'))).toEqual([]);
+    const retried = await retryPendingReports(deps, t('2026-03-16T07:05'));
+    expect(retried.map((outcome) => outcome.status)).toEqual(['mailed']);
     expect(await archive.listPending()).toEqual([]);
     expect(mailer.sent).toHaveLength(1);
   });

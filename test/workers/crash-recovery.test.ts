@@ -18,7 +18,7 @@ import {
  * Real worker processes (dist/bench/queue/worker-process.js, synthetic calendars) on a real,
  * throwaway Redis: crashes, Redis restarts and shutdowns lose and duplicate nothing.
  */
-const FAST = { jobLockMs: 2_000, stalledIntervalMs: 1_000, calendarLockMs: 2_000, lockedRetryMs: 300 };
+const FAST = { jobLockMs: 2_000, stalledIntervalMs: 1_000, keyLockMs: 2_000, lockedRetryMs: 300 };
 const EVENTS = 3;
 
 const cleanups: (() => Promise<void> | void)[] = [];

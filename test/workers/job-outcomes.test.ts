@@ -1,13 +1,15 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticCalendarSource } from '../../bench/queue/synthetic-source.js';
+import { FolderReportArchive } from '../../src/adapters/mail/report-folder.js';
 import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
 import { readEnvironment } from '../../src/app/config/environment.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
 import { createLogger } from '../../src/app/logger.js';
-import { KEY_PREFIX, REPORT_JOB, reportJobId, syncJobId } from '../../workers/jobs.js';
+import { KEY_PREFIX, syncJobId } from '../../workers/jobs.js';
 import { type DistributedRuntime, startDistributed } from '../../workers/runtime.js';
 import { enqueueSyncCycle } from '../../workers/scheduler.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -29,7 +31,7 @@ afterAll(async () => {
 const TIMINGS = {
   jobLockMs: 5_000,
   stalledIntervalMs: 5_000,
-  calendarLockMs: 5_000,
+  keyLockMs: 5_000,
   lockedRetryMs: 200,
   shutdownDeadlineMs: 10_000,
 };
@@ -63,27 +65,27 @@ describe('job outcomes', () => {
         timings: TIMINGS,
       });
       const slot = 1_000_000;
-      await enqueueSyncCycle(runtime.queues.sync, fixture.calendarIds, slot);
+      await enqueueSyncCycle(runtime.queues.syncCalendar as Queue, fixture.calendarIds, slot);
       const others = fixture.calendarIds.filter((id) => id !== 'e003/graph-1');
       await waitFor(
         'five calendars synced',
         async () => (await syncedCount(redis.url, others)) === others.length,
       );
-      const failed = await runtime.queues.sync.getJob(syncJobId('e003/graph-1', slot));
+      const failed = await (runtime.queues.syncCalendar as Queue).getJob(syncJobId('e003/graph-1', slot));
       await waitFor('the 404 job failed', async () => (await failed?.getState()) === 'failed');
 
-      const throttled = await runtime.queues.sync.getJob(syncJobId('e002/graph-1', slot));
-      const ordinary = await runtime.queues.sync.getJob(syncJobId('e001/ics-1', slot));
+      const throttled = await (runtime.queues.syncCalendar as Queue).getJob(syncJobId('e002/graph-1', slot));
+      const ordinary = await (runtime.queues.syncCalendar as Queue).getJob(syncJobId('e001/ics-1', slot));
       expect(await throttled?.getState()).toBe('completed');
       expect(source.fetches.get('e002/graph-1')).toBe(2);
       // Started twice, but only one attempt counted, as for a job that never met a 429.
       expect(throttled?.attemptsStarted).toBe(2);
       expect(throttled?.attemptsMade).toBe(1);
       expect(ordinary?.attemptsMade).toBe(1);
-      expect(logs.text().match(/Graph throttled: pausing the sync queue/g)).toHaveLength(1);
+      expect(logs.text().match(/throttled: pausing the queue/g)).toHaveLength(1);
       expect(await runtime.metrics.graphThrottled.get()).toMatchObject({ values: [{ value: 1 }] });
 
-      const notFound = await runtime.queues.sync.getJob(syncJobId('e003/graph-1', slot));
+      const notFound = await (runtime.queues.syncCalendar as Queue).getJob(syncJobId('e003/graph-1', slot));
       expect(source.fetches.get('e003/graph-1')).toBe(1);
       expect(notFound?.attemptsMade).toBe(1);
       expect(notFound?.failedReason).toMatch(/^calendar e003\/graph-1: mailbox not found/);
@@ -122,13 +124,16 @@ describe('job outcomes', () => {
         serve: null,
         timings: TIMINGS,
       });
-      await enqueueSyncCycle(runtime.queues.sync, fixture.calendarIds, 2_000_000);
+      await enqueueSyncCycle(runtime.queues.syncCalendar as Queue, fixture.calendarIds, 2_000_000);
       // The leaky failures are "unknown" errors: permanent, so failed at once; the rest synced.
       await waitFor(
         'the round to settle',
         async () => (await syncedCount(redis.url, ['e002/graph-1', 'e004/ics-1'])) === 2,
       );
-      await waitFor('two failures', async () => (await runtime?.queues.sync.getFailedCount()) === 2);
+      await waitFor(
+        'two failures',
+        async () => (await (runtime?.queues.syncCalendar as Queue | undefined)?.getFailedCount()) === 2,
+      );
       const register = openDatabase(path.join(fixture.dir, 'register.db'));
       const rows = JSON.stringify(register.prepare('SELECT * FROM referral_entry').all());
       register.close();
@@ -170,32 +175,32 @@ describe('job outcomes', () => {
 });
 
 describe('report jobs', () => {
-  it("build and deliver one manager's report through the report use case (saved to the folder)", async () => {
+  it("sendDueReports in a worker builds and saves the due slot's reports (the same period as embedded)", async () => {
     await flushRedis();
     const fixture = writeQueueConfig({ calendars: 2 });
     const config = loadConfig(fixture.file, readEnvironment({}));
+    // The previous Monday's slot was sent; Monday 2026-11-23 07:00 local is due.
+    await new FolderReportArchive(config.reports.folder, 'reports.folder').recordScheduledRun(
+      Date.UTC(2026, 10, 16, 6, 0),
+    );
     let runtime: DistributedRuntime | null = null;
     try {
       runtime = await startDistributed({
         config,
         redisUrl: redis.url,
+        clock: () => Date.UTC(2026, 10, 23, 6, 30),
         logger: createLogger('warn', logCapture().stream),
         sourceFor: () => new SyntheticCalendarSource({ eventsPerCalendar: 1 }),
         scheduler: false,
         serve: null,
         timings: TIMINGS,
       });
-      const from = Date.UTC(2026, 10, 15, 23, 0);
-      const to = from + 7 * 86_400_000;
-      const job = await runtime.queues.report.add(
-        REPORT_JOB,
-        { manager: 'boss', from, to },
-        { jobId: reportJobId('boss', to) },
-      );
+      const job = await (runtime.queues.sendDueReports as Queue).add('sendDueReports', {});
       await waitFor('the report job completed', async () => (await job.getState()) === 'completed');
-      expect((await runtime.queues.report.getJob(job.id as string))?.returnvalue).toEqual({
+      expect(
+        (await (runtime.queues.sendDueReports as Queue).getJob(job.id as string))?.returnvalue,
+      ).toMatchObject({
         status: 'sent',
-        findings: 0,
       });
       expect(readdirSync(path.join(fixture.dir, 'reports'))).toContain(
         'late-entries-boss-2026-11-16--2026-11-22.html',

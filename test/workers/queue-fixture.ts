@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { RedisStateStore } from '../../src/adapters/stores/redis-state-store.js';
 import { openDatabase } from '../../src/adapters/stores/sqlite-database.js';
 import type { ReferralEntry } from '../../src/domain/referral-entry.js';
-import { KEY_PREFIX, QUEUE } from '../../workers/jobs.js';
+import { KEY_PREFIX, SYNC_CALENDAR } from '../../workers/jobs.js';
 import { ROOT } from '../helpers/sample-config.js';
 
 /** A temp folder with a hanvisa.yaml of `calendars` employees (e001…), one calendar each. */
@@ -80,7 +80,7 @@ export function readRegister(dir: string): ReferralEntry[] {
 /** A producer on the sync queue for the test (the children run workers only). */
 export function syncQueue(redisUrl: string): { queue: Queue; close: () => Promise<void> } {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUE.sync, { connection, prefix: KEY_PREFIX });
+  const queue = new Queue(SYNC_CALENDAR, { connection, prefix: KEY_PREFIX });
   queue.on('error', () => {});
   connection.on('error', () => {});
   return {

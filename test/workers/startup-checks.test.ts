@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticCalendarSource } from '../../bench/queue/synthetic-source.js';
@@ -94,8 +95,11 @@ describe('startup checks', () => {
     });
     try {
       expect((await runtime.liveness()).ok).toBe(true);
-      await enqueueSyncCycle(runtime.queues.sync, fixture.calendarIds, 0);
-      await waitFor('one job running', async () => (await runtime.queues.sync.getActiveCount()) === 1);
+      await enqueueSyncCycle(runtime.queues.syncCalendar as Queue, fixture.calendarIds, 0);
+      await waitFor(
+        'one job running',
+        async () => (await (runtime.queues.syncCalendar as Queue).getActiveCount()) === 1,
+      );
       expect((await runtime.liveness()).ok).toBe(true);
       now += 61_000;
       const stuck = await runtime.liveness();

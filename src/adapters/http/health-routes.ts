@@ -1,10 +1,5 @@
+import type { HealthStatus } from '../../app/ports/http-service.js';
 import type { HttpRoutes } from './http-service.js';
-
-/** A health answer: `ok` false names what is wrong (no addresses, no secrets, nothing personal). */
-export interface HealthStatus {
-  readonly ok: boolean;
-  readonly checks: Readonly<Record<string, string>>;
-}
 
 /** `/healthz` (liveness) and `/readyz` (readiness): open, like every orchestrator expects. */
 export function healthRoutes(probes: {

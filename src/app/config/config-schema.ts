@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { normaliseCodeKey } from '../../domain/codes/code-table.js';
@@ -24,6 +25,35 @@ const duration = z
   .string()
   .regex(DURATION, { message: 'a duration such as "90s", "5m" or "1h"', abort: true })
   .refine((text) => parseDuration(text) > 0, 'must be longer than zero');
+
+/**
+ * Why a cron expression cannot be used, or null when it can: five fields (or six with seconds
+ * first) or an alias such as `@weekly`, each field in range, and at least one future slot.
+ * cron-parser alone accepts a four-field or an empty expression, which every report run then
+ * reads differently from what IT meant, so the field count is checked here too.
+ */
+export function cronProblem(expression: string): string | null {
+  const text = expression.trim();
+  const fields = text.split(/\s+/).length;
+  if (!text.startsWith('@') && fields !== 5 && fields !== 6) {
+    return `"${expression}" is not a cron expression: it needs five fields (minute hour day-of-month month day-of-week), e.g. "0 7 * * 1" (Mondays 07:00)`;
+  }
+  try {
+    CronExpressionParser.parse(text).next();
+    return null;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `"${expression}" is not a cron expression (${reason}), e.g. "0 7 * * 1" (Mondays 07:00)`;
+  }
+}
+
+const cron = z
+  .string()
+  .min(1, { abort: true })
+  .superRefine((text, context) => {
+    const problem = cronProblem(text);
+    if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+  });
 
 const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time such as "08:00"');
 
@@ -317,7 +347,7 @@ export const configSchema = z
       .prefault({}),
     reports: z
       .strictObject({
-        schedule: z.string().min(1).default('0 7 * * 1').describe('Cron in timeZone; default Mondays 07:00.'),
+        schedule: cron.default('0 7 * * 1').describe('Cron in timeZone; default Mondays 07:00.'),
         folder: z
           .string()
           .min(1)
@@ -342,6 +372,12 @@ export const configSchema = z
           .default(8080)
           .describe(
             'Port of /healthz, /readyz, /metrics and (embedded register) the REST register /referrals.',
+          ),
+        auth: z
+          .enum(['token', 'none'])
+          .default('token')
+          .describe(
+            'token: every register call needs a bearer token (HANVISA_API_TOKENS); none: no credential, allowed only when host is loopback.',
           ),
       })
       .prefault({})

@@ -14,6 +14,8 @@ export interface Environment {
     /** The public certificate (PEM) for subject-name/issuer auth, optional. */
     readonly certificateFile: string | null;
   };
+  /** API client tokens for the register API and /metrics (HANVISA_API_TOKENS, comma-separated). */
+  readonly apiTokens: readonly string[];
   readonly sink: {
     readonly token: string | null;
     readonly user: string | null;
@@ -37,6 +39,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       certificateThumbprint: value(env, 'HANVISA_GRAPH_CERTIFICATE_THUMBPRINT'),
       certificateFile: value(env, 'HANVISA_GRAPH_CERTIFICATE_FILE'),
     },
+    apiTokens: (value(env, 'HANVISA_API_TOKENS') ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== ''),
     sink: {
       token: value(env, 'HANVISA_SINK_TOKEN'),
       user: value(env, 'HANVISA_SINK_USER'),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -53,6 +53,14 @@ export interface HanvisaConfig {
   readonly graph: ConfigFile['graph'] | null;
   /** Graph change notifications, or null when `push:` is absent (durations in ms). */
   readonly push: PushConfig | null;
+  /** The HTTP listener of `hanvisa start` (both runtimes). */
+  readonly server: { readonly host: string; readonly port: number; readonly auth: 'token' | 'none' };
+  /** How the runtimes run jobs; durations in milliseconds. */
+  readonly workers: {
+    readonly concurrency: number;
+    readonly shutdownDeadlineMs: number;
+    readonly stalledAfterMs: number;
+  };
   readonly env: Environment;
 }
 
@@ -128,12 +136,68 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   return [`${formatPath(issue.path)}: ${issue.message}`];
 }
 
+const FEED_URL = /^(https?|webcal):\/\//i;
+
+/** Why a file feed cannot be read, or null when it can. */
+function feedFileProblem(absolute: string): string | null {
+  try {
+    if (!statSync(absolute).isFile()) return 'not a file';
+    accessSync(absolute, constants.R_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'file not found' : `cannot read the file (${code})`;
+  }
+}
+
+/**
+ * Every `{ ics: path }` of the directory whose file cannot be read, each with its config path
+ * and line. Reads the parsed YAML defensively, so it reports together with schema problems.
+ */
+function feedFileProblems(
+  data: unknown,
+  dir: string,
+  lineOf: (at: readonly (string | number)[]) => string,
+): string[] {
+  const problems: string[] = [];
+  const employees = (data as { directory?: { employees?: unknown } } | null)?.directory?.employees;
+  if (!Array.isArray(employees)) return problems;
+  employees.forEach((person: unknown, index) => {
+    const calendars = (person as { calendars?: unknown } | null)?.calendars;
+    if (!Array.isArray(calendars)) return;
+    calendars.forEach((calendar: unknown, calendarIndex) => {
+      const ics = (calendar as { ics?: unknown } | null)?.ics;
+      if (typeof ics !== 'string' || ics === '' || FEED_URL.test(ics)) return;
+      const problem = feedFileProblem(path.resolve(dir, ics));
+      if (problem === null) return;
+      const at = ['directory', 'employees', index, 'calendars', calendarIndex, 'ics'];
+      problems.push(`${formatPath(at)}: ${problem} (relative to the config's folder)${lineOf(at)}`);
+    });
+  });
+  return problems;
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /**
+   * Also check that every file feed (`{ ics: path }`) exists and is readable. `config validate`
+   * does; the service does not, because a feed file that is missing for a while fails only its
+   * own calendar (named by its id) and the others keep syncing.
+   */
+  readonly checkFeedFiles?: boolean;
+}
+
 /**
  * Reads, validates and resolves a config file. Every problem (YAML syntax, schema, references,
- * duplicates) is collected and thrown together in one ConfigError, each line starting with its
- * path, so IT fixes them in one round. Nothing is written and nothing is connected here.
+ * duplicates, an unusable cron) is collected and thrown together in one ConfigError, each line
+ * starting with its path, so IT fixes them in one round. Nothing is written and nothing is
+ * connected here.
  */
-export function loadConfig(file: string, env: Environment = readEnvironment()): HanvisaConfig {
+export function loadConfig(
+  file: string,
+  env: Environment = readEnvironment(),
+  options: LoadConfigOptions = {},
+): HanvisaConfig {
   const absolute = path.resolve(file);
   let text: string;
   try {
@@ -158,19 +222,22 @@ export function loadConfig(file: string, env: Environment = readEnvironment()): 
     );
   }
   const data: unknown = document.toJS() ?? {};
+  const lineOf = (at: readonly (string | number)[]): string => {
+    const node = document.getIn(at, true);
+    return isNode(node) && node.range ? ` (line ${lineCounter.linePos(node.range[0]).line})` : '';
+  };
+  const feedProblems =
+    options.checkFeedFiles === true ? feedFileProblems(data, path.dirname(absolute), lineOf) : [];
   const result = configSchema.safeParse(data);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) =>
-      describeIssue(issue).map((problem) => {
-        const node = document.getIn(issue.path as (string | number)[], true);
-        const line = isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : null;
-        return line === null ? problem : `${problem} (line ${line})`;
-      }),
+      describeIssue(issue).map((problem) => `${problem}${lineOf(issue.path as (string | number)[])}`),
     );
-    throw new ConfigError(file, problems);
+    throw new ConfigError(file, [...problems, ...feedProblems]);
   }
   if (!isMap(document.contents))
     throw new ConfigError(file, ['(top level): the config must be a YAML mapping']);
+  if (feedProblems.length > 0) throw new ConfigError(file, feedProblems);
   return resolveConfig(absolute, result.data, env);
 }
 
@@ -195,7 +262,7 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     people.set(person.id, employee);
     person.calendars.forEach((calendar, index) => {
       if ('ics' in calendar) {
-        const isUrl = /^(https?|webcal):\/\//i.test(calendar.ics);
+        const isUrl = FEED_URL.test(calendar.ics);
         calendars.push({
           id: calendar.id ?? `${person.id}/ics-${index + 1}`,
           employee: person.id,
@@ -259,6 +326,12 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
             maxCreatesPerSlot: raw.push.maxCreatesPerSlot,
             bodyLimit: raw.push.bodyLimit,
           },
+    server: raw.server,
+    workers: {
+      concurrency: raw.workers.concurrency,
+      shutdownDeadlineMs: parseDuration(raw.workers.shutdownDeadline),
+      stalledAfterMs: parseDuration(raw.workers.stalledAfter),
+    },
     env,
   };
 }

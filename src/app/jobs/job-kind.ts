@@ -27,6 +27,10 @@ export interface JobKind<Data = unknown> {
   key(data: Data): string;
   /** Attempts (1 = never retried) and the first backoff, doubled each attempt with jitter. */
   readonly retry: { readonly attempts: number; readonly baseDelayMs: number };
+  /** Jobs of this kind run at once per process (default 1). */
+  readonly concurrency?: number;
+  /** The jobs of this kind every schedule slot runs (one per calendar, one report run, …); none when absent. */
+  everySlot?(): readonly Data[];
   handle(data: Data, now: Instant): Promise<JobOutcome>;
 }
 

@@ -27,9 +27,9 @@ export function checkCode(subject: string, table: CodeTable): CodeCheckResult {
 export const codesCheckCommand: Command = {
   name: 'codes check',
   summary: 'show which code, reason and mode each subject gets',
-  usage: 'codes check --config F SUBJECT…',
+  operands: { syntax: '[subject...]', description: 'one or more event subjects (quote each one)' },
   options: {},
-  allowPositionals: true,
+  examples: ['hanvisa codes check --config config/hanvisa.yaml "MÖT: Budget" "LUN; Lunch" "MTÖ: typo"'],
   async run(context) {
     if (context.positionals.length === 0) throw new UsageError('give at least one SUBJECT (quote it)');
     const config = configFor(context);

@@ -6,12 +6,14 @@ import { type Command, printJson } from '../command.js';
 export const configValidateCommand: Command = {
   name: 'config validate',
   summary: 'validate a config; print every problem with its path',
-  usage: 'config validate --config F [--json]',
   options: {},
-  allowPositionals: false,
+  examples: [
+    'hanvisa config validate --config config/hanvisa.yaml',
+    'hanvisa config validate --config config/hanvisa.yaml --json',
+  ],
   async run({ io, common }) {
     try {
-      const config = loadConfig(common.config);
+      const config = loadConfig(common.config, undefined, { checkFeedFiles: true });
       const summary = {
         valid: true,
         file: common.config,
@@ -37,9 +39,8 @@ export const configValidateCommand: Command = {
 export const configSchemaCommand: Command = {
   name: 'config schema',
   summary: "print the config's JSON Schema (config/hanvisa.schema.json is this output)",
-  usage: 'config schema',
   options: {},
-  allowPositionals: false,
+  examples: ['hanvisa config schema > config/hanvisa.schema.json'],
   async run({ io }) {
     printJson(io, configJsonSchema());
     return 0;

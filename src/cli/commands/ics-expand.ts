@@ -41,13 +41,19 @@ export function expandedOccurrence(occurrence: Occurrence, codes: CodeTable): Ex
 export const icsExpandCommand: Command = {
   name: 'ics expand',
   summary: 'print the occurrences of an iCal feed or file in [from, to), as hanvisa reads them',
-  usage: 'ics expand --config F --from T --to T [--include-cancelled] SOURCE',
+  operands: { syntax: '[source]', description: 'an iCal file or an https:// or webcal:// feed' },
   options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'include-cancelled': { type: 'boolean' },
+    from: { type: 'string', value: 'time', description: 'start of the range, ISO-8601 (required)' },
+    to: { type: 'string', value: 'time', description: 'end of the range, exclusive (required)' },
+    'include-cancelled': {
+      type: 'boolean',
+      description: 'also print cancelled occurrences',
+      default: 'left out',
+    },
   },
-  allowPositionals: true,
+  examples: [
+    'hanvisa ics expand --config config/hanvisa.yaml --from 2026-03-23 --to 2026-04-06 fixtures/ical/anna.ics',
+  ],
   async run(context) {
     const [address, ...extra] = context.positionals;
     if (address === undefined || extra.length > 0)

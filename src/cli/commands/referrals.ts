@@ -6,9 +6,15 @@ import { entryJson } from '../render-cycle.js';
 export const referralsCommand: Command = {
   name: 'referrals',
   summary: "print the register's entries as JSON",
-  usage: 'referrals --config F [--employee ID]',
-  options: { employee: { type: 'string' } },
-  allowPositionals: false,
+  options: {
+    employee: {
+      type: 'string',
+      value: 'id',
+      description: 'only this employee (an id of directory.employees)',
+      default: 'everyone',
+    },
+  },
+  examples: ['hanvisa referrals --config config/hanvisa.yaml --employee anna'],
   async run(context) {
     const config = configFor(context);
     const employee = context.values.employee as string | undefined;

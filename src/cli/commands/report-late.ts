@@ -25,16 +25,31 @@ function formatsOf(text: string | undefined): Set<Format> {
 export const reportLateCommand: Command = {
   name: 'report late',
   summary: 'late-entry report per manager and period: JSON on stdout, CSV/HTML into the report folder',
-  usage:
-    'report late --config F --from T --to T [--manager ID] [--format json,csv,html] [--out DIR] [--json]',
   options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    manager: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
+    from: {
+      type: 'string',
+      value: 'time',
+      description: 'first day (or time) of the period, local to timeZone (required)',
+    },
+    to: { type: 'string', value: 'time', description: 'end of the period, exclusive (required)' },
+    manager: { type: 'string', value: 'id', description: 'only this manager', default: 'every manager' },
+    format: {
+      type: 'string',
+      value: 'list',
+      description: 'json (stdout), csv and html (files), comma-separated',
+      default: 'json',
+    },
+    out: {
+      type: 'string',
+      value: 'dir',
+      description: 'where CSV and HTML files go',
+      default: 'reports.folder of the config',
+    },
   },
-  allowPositionals: false,
+  examples: [
+    'hanvisa report late --config config/hanvisa.yaml --from 2026-11-16 --to 2026-11-23',
+    'hanvisa report late --config config/hanvisa.yaml --from 2026-11-16 --to 2026-11-23 --format json,csv,html --out /tmp/reports',
+  ],
   async run(context) {
     const fromText = context.values.from as string | undefined;
     const toText = context.values.to as string | undefined;

@@ -7,9 +7,18 @@ import { renderCycle } from '../render-cycle.js';
 export const syncCommand: Command = {
   name: 'sync',
   summary: 'one cycle over all calendars; exit 1 when a calendar failed',
-  usage: 'sync --config F --once [--force] [--json] [--now ISO]',
-  options: { once: { type: 'boolean' }, force: { type: 'boolean' } },
-  allowPositionals: false,
+  options: {
+    once: { type: 'boolean', description: 'one cycle, then exit (required; the service is "hanvisa start")' },
+    force: {
+      type: 'boolean',
+      description: 'apply snapshots the mass-delete guard would refuse',
+      default: 'guarded',
+    },
+  },
+  examples: [
+    'hanvisa sync --once --config config/hanvisa.yaml',
+    'hanvisa sync --once --config config/hanvisa.yaml --json --now 2026-11-30T08:00',
+  ],
   async run(context) {
     if (context.values.once !== true) {
       throw new UsageError('sync needs --once (the long-running service is "hanvisa start")');

@@ -9,12 +9,13 @@ export interface HeldLock {
 }
 
 /**
- * "A calendar is never synced by two workers at once", across processes and hosts: a Redis
- * key per calendar (SET NX PX with a random token), renewed while the sync runs and released
- * only by its holder. A worker that dies leaves the lock to expire after `ttlMs`, so its
- * calendar is picked up again soon after, never while the old sync might still be writing.
+ * "Work of one key never runs twice at once" (a calendar's sync, an employee's deliveries),
+ * across processes and hosts: a Redis key per job kind and key (SET NX PX with a random token),
+ * renewed while the job runs and released only by its holder. A worker that dies leaves the
+ * lock to expire after `ttlMs`, so its work is picked up again soon after, never while the old
+ * run might still be writing.
  */
-export class CalendarLock {
+export class KeyLock {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #ttlMs: number;
@@ -26,13 +27,13 @@ export class CalendarLock {
   }
 
   /** Takes the lock, or returns null when someone else holds it. */
-  async acquire(calendarId: string, token: string): Promise<HeldLock | null> {
-    const key = `${this.#prefix}:lock:${calendarId}`;
-    const taken = await this.#redis.set(key, token, 'PX', this.#ttlMs, 'NX');
+  async acquire(key: string, token: string): Promise<HeldLock | null> {
+    const redisKey = `${this.#prefix}:lock:${key}`;
+    const taken = await this.#redis.set(redisKey, token, 'PX', this.#ttlMs, 'NX');
     if (taken !== 'OK') return null;
     const timer = setInterval(
       () => {
-        this.#redis.eval(RENEW, 1, key, token, String(this.#ttlMs)).catch(() => {
+        this.#redis.eval(RENEW, 1, redisKey, token, String(this.#ttlMs)).catch(() => {
           // Redis away: the lock may expire; the job's own lock and idempotent writes cover the rest.
         });
       },
@@ -45,7 +46,7 @@ export class CalendarLock {
         if (released) return;
         released = true;
         clearInterval(timer);
-        await this.#redis.eval(RELEASE, 1, key, token);
+        await this.#redis.eval(RELEASE, 1, redisKey, token);
       },
     };
   }
