@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Registry } from 'prom-client';
+import pino from 'pino';
 import { GraphHttp } from '../../src/adapters/graph/graph-http.js';
 import { createGraphSource } from '../../src/adapters/graph/graph-source.js';
 import { createGraphSubscriptions } from '../../src/adapters/graph/graph-subscriptions.js';
@@ -17,12 +17,14 @@ import { startHttpService } from '../../src/adapters/http/http-service.js';
 import { MemoryReferralSink } from '../../src/adapters/sinks/memory-referral-sink.js';
 import { MemoryPushStore } from '../../src/adapters/stores/memory-push-store.js';
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
+import { createReportDependencies } from '../../src/app/composition-root.js';
 import { readEnvironment } from '../../src/app/config/environment.js';
 import { loadConfig } from '../../src/app/config/load-config.js';
-import type { JobOutcome } from '../../src/app/jobs/job-kind.js';
-import { pushJobKinds, withSafetyPoll } from '../../src/app/push/push-jobs.js';
+import { InProcessJobs } from '../../src/app/jobs/in-process-jobs.js';
+import { createJobTable } from '../../src/app/jobs/job-table.js';
+import { HanvisaMetrics } from '../../src/app/metrics.js';
 import { PushMetrics } from '../../src/app/push/push-metrics.js';
-import { receiveNotifications } from '../../src/app/push/push-receiver.js';
+import { assemblePush, type PushParts } from '../../src/app/push/push-service.js';
 import {
   maintainSubscriptions,
   type PushSubscriptionDependencies,
@@ -30,7 +32,6 @@ import {
 import { syncCalendar } from '../../src/app/sync-calendar.js';
 import type { Plan } from '../../src/domain/reconcile.js';
 import type { MockGraphStats } from '../graph/mock-graph-server.js';
-import { InProcessQueue } from './in-process-queue.js';
 
 /**
  * Benchmark: push (Graph change notifications) against polling, for 1,000 and 10,000 mailboxes,
@@ -186,59 +187,75 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
     const sync = { config, sourceFor: () => source, sink, state };
     const byId = new Map(config.calendars.map((calendar) => [calendar.id, calendar]));
     let syncs = 0;
-    const syncOne = async (calendarId: string, now: number): Promise<JobOutcome> => {
-      const calendar = byId.get(calendarId);
-      if (calendar === undefined) return { status: 'gone' };
-      syncs++;
-      const result = await syncCalendar(sync, calendar, { now });
-      return { status: result.status };
-    };
     const store = new MemoryPushStore();
-    const metrics = new PushMetrics(new Registry(), store);
-    const timing = { lifetimeMs: 72 * HOUR, renewBeforeMs: 48 * HOUR, safetyPollMs: HOUR };
-    let queue: InProcessQueue | null = null;
+    const metrics = new HanvisaMetrics();
+    const pushMetrics = new PushMetrics(metrics.registry, store);
+    const logger = pino({ level: 'silent' });
+    let jobs: InProcessJobs | null = null;
+    let push: PushParts | null = null;
     const service = await startHttpService({
       host: '127.0.0.1',
       port: 0,
       routes: [
         graphNotificationRoutes({
-          receive: (items, at) =>
-            receiveNotifications(
-              { store, queue: queue as InProcessQueue, metrics, coalesceMs: 2_000, tenantId: null },
-              items,
-              at,
-            ),
+          receive: (items, at) => (push as PushParts).receive(jobs as InProcessJobs, items, at),
           clock: Date.now,
           bodyLimit: 1024 * 1024,
         }),
       ],
     });
-    const subscriptions: PushSubscriptionDependencies = {
-      calendars: () => config.calendars,
-      store,
-      api: createGraphSubscriptions({
-        http,
-        clientId: 'bench',
-        notificationUrl: `${service.url}${NOTIFICATION_PATH}`,
-        lifecycleNotificationUrl: `${service.url}${LIFECYCLE_PATH}`,
-      }),
-      timing,
-      maxCreatesPerRun: Math.ceil(size / 288),
-      concurrency: 16,
-      metrics,
+    const pushConfig = {
+      publicUrl: service.url,
+      lifetimeMs: 72 * HOUR,
+      renewBeforeMs: 48 * HOUR,
+      safetyPollMs: HOUR,
+      coalesceMs: 2_000,
+      maxCreatesPerSlot: Math.ceil(size / 288),
+      bodyLimit: 1024 * 1024,
     };
-    queue = new InProcessQueue(
-      pushJobKinds({ subscriptions, syncCalendar: syncOne, syncKey: (id) => id, metrics, clock: Date.now }),
-      clock,
-      32,
-    );
-    const poll = mode === 'push' ? withSafetyPoll(syncOne, { store, state, safetyPollMs: HOUR }) : syncOne;
+    if (mode === 'push') {
+      push = assemblePush({
+        push: pushConfig,
+        tenantId: null,
+        calendars: () => config.calendars,
+        store,
+        api: createGraphSubscriptions({
+          http,
+          clientId: 'bench',
+          notificationUrl: `${service.url}${NOTIFICATION_PATH}`,
+          lifecycleNotificationUrl: `${service.url}${LIFECYCLE_PATH}`,
+        }),
+        state,
+        metrics: pushMetrics,
+        syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+        concurrency: 16,
+        clock: Date.now,
+      });
+    }
+    const table = createJobTable({
+      config,
+      sync,
+      reports: createReportDependencies(config, state),
+      metrics,
+      logger,
+      pruneRetention: async () => ({}),
+      onCalendarSynced: () => {
+        syncs++;
+      },
+      ...(push === null ? {} : { push }),
+    });
+    const runner = new InProcessJobs(table, clock, logger);
+    jobs = runner;
+    const syncOne = async (calendarId: string, now: number) => {
+      const calendar = byId.get(calendarId);
+      if (calendar !== undefined) await syncCalendar(sync, calendar, { now });
+    };
 
     // warm-up: subscriptions over the previous 24 h, first rounds over the previous hour
     if (mode === 'push') {
       for (let slot = 0; slot < 288; slot++) {
         simNow = t0 - 24 * HOUR + slot * 5 * MINUTE;
-        await maintainSubscriptions(subscriptions, simNow);
+        await maintainSubscriptions((push as PushParts).subscriptions, simNow);
       }
     }
     const ids = config.calendars.map((calendar) => calendar.id);
@@ -263,15 +280,19 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
         await previous;
         slotAt = at;
         await pool(ids, 32, async (id) => {
-          await poll(id, at);
+          await runner.run({ kind: 'syncCalendar', data: { calendarId: id } });
         });
-        if (mode === 'push') await maintainSubscriptions(subscriptions, at);
+        if (mode === 'push') await runner.run({ kind: 'renewSubscriptions', data: {} });
       })();
     };
     const startReal = Date.now();
     for (let minute = 0; minute < 60; minute++) {
       simNow = t0 + minute * MINUTE;
-      if (minute % 5 === 0) runSlot(simNow);
+      if (minute % 5 === 0) {
+        runSlot(simNow);
+        // polling: the slot's polls happen at its instant; this minute's changes wait for the next one
+        if (mode === 'poll') await slotRun;
+      }
       const indices = new Set<number>();
       while (indices.size < Math.max(1, Math.round(size / 100)))
         indices.add(Math.floor(Math.random() * size));
@@ -295,7 +316,7 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
     }
     simNow = t0 + HOUR;
     await slotRun;
-    await queue.idle();
+    await runner.drain();
     // the hour's requests; then polling's next slot picks up the hour's last changes
     const counts = (await mock.send({ counts: size })) as {
       reply: { delta: number[]; subscription: number[] };
@@ -306,7 +327,7 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
     if (mode === 'poll') runSlot(simNow);
     await slotRun;
     for (let wait = 0; wait < 60 && pending.size > 0; wait++) {
-      await queue.idle();
+      await runner.drain();
       await sleep(500);
     }
     let delta = 0;
@@ -318,7 +339,7 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
       delta += counts.reply.delta[index] ?? 0;
       subs += counts.reply.subscription[index] ?? 0;
     }
-    await queue.idle();
+    await runner.drain();
     await service.close();
     return {
       mode,

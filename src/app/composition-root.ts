@@ -5,7 +5,13 @@ import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { graphSourceOptions } from '../adapters/graph/graph-config.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
 import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
+import { createGraphSubscriptions } from '../adapters/graph/graph-subscriptions.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
+import {
+  graphNotificationRoutes,
+  LIFECYCLE_PATH,
+  NOTIFICATION_PATH,
+} from '../adapters/http/graph-notification-routes.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
 import { metricsRoutes } from '../adapters/http/metrics-routes.js';
@@ -15,8 +21,10 @@ import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
 import { FolderReportArchive } from '../adapters/mail/report-folder.js';
 import { RestReferralSink } from '../adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../adapters/sinks/sqlite-referral-sink.js';
+import { RedisPushStore } from '../adapters/stores/redis-push-store.js';
 import { RedisStateStore } from '../adapters/stores/redis-state-store.js';
 import { openDatabase } from '../adapters/stores/sqlite-database.js';
+import { SqlitePushStore } from '../adapters/stores/sqlite-push-store.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
 import type { HanvisaConfig } from './config/load-config.js';
@@ -26,10 +34,13 @@ import { createLogger } from './logger.js';
 import { HanvisaMetrics } from './metrics.js';
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
 import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
+import type { PushSubscriptionStore } from './ports/push-subscription-store.js';
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
+import { PushMetrics } from './push/push-metrics.js';
+import { assemblePush, type PushParts } from './push/push-service.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
 import type { CalendarSyncResult, SyncDependencies } from './sync-calendar.js';
@@ -45,6 +56,8 @@ export interface App {
   readonly reports: ReportDependencies;
   /** The one table of job kinds both runtimes run. */
   readonly jobs: JobTable;
+  /** Graph change notifications, when `push:` is configured. */
+  readonly push: PushParts | null;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly syncListeners: Set<(result: CalendarSyncResult) => void>;
   /** Readiness of what this app depends on: the register and, in the distributed runtime, Redis. */
@@ -173,6 +186,17 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     rules: createRuleRunner(config, state),
   };
   const reports = createReportDependencies(config, state);
+  const push = createPush(config, {
+    store:
+      redis !== null
+        ? new RedisPushStore(redis, { prefix: 'hanvisa' })
+        : stateDb === null
+          ? null
+          : new SqlitePushStore(stateDb),
+    state,
+    metrics,
+    logger,
+  });
   const syncListeners = new Set<(result: CalendarSyncResult) => void>();
   const jobs = createJobTable({
     config,
@@ -187,6 +211,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     onCalendarSynced: (result) => {
       for (const listener of syncListeners) listener(result);
     },
+    ...(push === null ? {} : { push }),
   });
   const readiness = async (): Promise<HealthStatus> => {
     const checks: Record<string, string> = {};
@@ -223,9 +248,10 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     sync,
     reports,
     jobs,
+    push,
     syncListeners,
     readiness,
-    serve: (serveOptions) => serveHttp(config, serveOptions, { metrics, register, readiness }),
+    serve: (serveOptions) => serveHttp(config, serveOptions, { metrics, register, readiness, push }),
     async close() {
       await sink.close();
       await state.close();
@@ -234,6 +260,42 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
       if (ownRedis !== null) await ownRedis.quit().catch(() => ownRedis.disconnect());
     },
   };
+}
+
+/**
+ * Push (Graph change notifications) when `push:` is configured: subscriptions through the app's
+ * Graph credentials, kept beside the state (Redis in the distributed runtime, else the state's
+ * SQLite file), its job kinds and the wrapper of every calendar's sync.
+ */
+function createPush(
+  config: HanvisaConfig,
+  parts: { store: PushSubscriptionStore | null; state: StateStore; metrics: HanvisaMetrics; logger: Logger },
+): PushParts | null {
+  const graph = config.graph;
+  if (config.push === null || graph === null || graph === undefined || parts.store === null) return null;
+  const store = parts.store;
+  return assemblePush({
+    push: config.push,
+    tenantId: graph.tenantId,
+    calendars: () => config.calendars,
+    store,
+    api: createGraphSubscriptions({
+      http: createGraphHttp(graphSourceOptions(config)),
+      clientId: graph.clientId,
+      notificationUrl: `${config.push.publicUrl}${NOTIFICATION_PATH}`,
+      lifecycleNotificationUrl: `${config.push.publicUrl}${LIFECYCLE_PATH}`,
+    }),
+    state: parts.state,
+    metrics: new PushMetrics(parts.metrics.registry, store),
+    syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+    concurrency: graph.maxConcurrency,
+    clock: Date.now,
+    onFailure: (calendar, message) =>
+      parts.logger.warn(
+        { calendar, error: message },
+        'push subscription failed; the calendar is polled meanwhile',
+      ),
+  });
 }
 
 /**
@@ -276,6 +338,7 @@ async function serveHttp(
     metrics: HanvisaMetrics;
     register: SqliteReferralSink | null;
     readiness: () => Promise<HealthStatus>;
+    push: PushParts | null;
   },
 ): Promise<RunningService> {
   const { credentials, generated } = serviceCredentials(config, options.host);
@@ -289,6 +352,17 @@ async function serveHttp(
     metricsRoutes(parts.metrics.registry, credentials),
   ];
   if (parts.register !== null) routes.push(registerRoutes(parts.register, credentials));
+  const push = parts.push;
+  if (push !== null && config.push !== null) {
+    routes.push(
+      graphNotificationRoutes({
+        receive: (items, receivedAt) => push.receive(options.jobs, items, receivedAt),
+        malformed: push.malformed,
+        clock: Date.now,
+        bodyLimit: config.push.bodyLimit,
+      }),
+    );
+  }
   const service = await startHttpService({ host: options.host, port: options.port, routes });
   return { url: service.url, port: service.port, generatedToken: generated, close: () => service.close() };
 }

@@ -66,5 +66,18 @@ export function pushStoreContract(factory: PushStoreFactory): void {
         expect(await store.bySubscriptionId('sub-anna/graph-1')).toBeNull();
         expect(await store.counts()).toEqual({ active: 0, failing: 0 });
       }));
+
+    it('keeps the earliest pending notification until it is taken, once', () =>
+      withStore(async (store) => {
+        expect(await store.takeNotified('anna/graph-1')).toBeNull();
+        await store.markNotified('anna/graph-1', 100);
+        await store.markNotified('anna/graph-1', 200);
+        await store.markNotified('bo/graph-1', 300);
+        expect(await store.takeNotified('anna/graph-1')).toBe(100);
+        expect(await store.takeNotified('anna/graph-1')).toBeNull();
+        await store.markNotified('anna/graph-1', 400);
+        expect(await store.takeNotified('anna/graph-1')).toBe(400);
+        expect(await store.takeNotified('bo/graph-1')).toBe(300);
+      }));
   });
 }

@@ -4,6 +4,17 @@ import type { PushSubscription, PushSubscriptionStore } from '../../app/ports/pu
 export class MemoryPushStore implements PushSubscriptionStore {
   readonly #byCalendar = new Map<string, PushSubscription>();
   readonly #byId = new Map<string, string>();
+  readonly #notified = new Map<string, number>();
+
+  async markNotified(calendar: string, at: number): Promise<void> {
+    if (!this.#notified.has(calendar)) this.#notified.set(calendar, at);
+  }
+
+  async takeNotified(calendar: string): Promise<number | null> {
+    const at = this.#notified.get(calendar);
+    this.#notified.delete(calendar);
+    return at ?? null;
+  }
 
   async get(calendar: string): Promise<PushSubscription | null> {
     return this.#byCalendar.get(calendar) ?? null;

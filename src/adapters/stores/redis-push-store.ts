@@ -21,22 +21,39 @@ if before then
 end
 return 1`;
 
+const TAKE = `
+local at = redis.call('HGET', KEYS[1], ARGV[1])
+if at then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return at`;
+
 /**
  * Push subscriptions in the distributed runtime's Redis, so every worker host can verify a
  * notification and renew: `<prefix>:push:sub` (hash calendar → JSON record) and
- * `<prefix>:push:id` (hash Graph subscription id → calendar). Writes are Lua scripts, atomic
+ * `<prefix>:push:id` (hash Graph subscription id → calendar), `<prefix>:push:notified` (hash
+ * calendar → the earliest pending notification time). Writes are Lua scripts, atomic
  * per call. Records hold ids, instants and a hash of the clientState, never an address.
  */
 export class RedisPushStore implements PushSubscriptionStore {
   readonly #redis: Redis;
   readonly #records: string;
   readonly #ids: string;
+  readonly #notified: string;
 
   constructor(redis: Redis, options: { prefix?: string } = {}) {
     this.#redis = redis;
     const prefix = options.prefix ?? 'hanvisa';
     this.#records = `${prefix}:push:sub`;
     this.#ids = `${prefix}:push:id`;
+    this.#notified = `${prefix}:push:notified`;
+  }
+
+  async markNotified(calendar: string, at: number): Promise<void> {
+    await this.#redis.hsetnx(this.#notified, calendar, String(at));
+  }
+
+  async takeNotified(calendar: string): Promise<number | null> {
+    const at = (await this.#redis.eval(TAKE, 1, this.#notified, calendar)) as string | null;
+    return at === null ? null : Number(at);
   }
 
   async get(calendar: string): Promise<PushSubscription | null> {

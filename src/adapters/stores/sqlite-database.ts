@@ -66,6 +66,10 @@ const MIGRATIONS: readonly string[] = [
      last_error TEXT,
      created_at INTEGER,
      updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE push_notified (
+     calendar TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
    );`,
 ];
 

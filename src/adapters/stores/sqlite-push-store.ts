@@ -29,7 +29,7 @@ function toRecord(row: Row): PushSubscription {
   };
 }
 
-/** Push subscriptions in the embedded database (table `push_subscription`, migration 3). */
+/** Push subscriptions in the embedded database (tables `push_subscription` and `push_notified`, migration 3). */
 export class SqlitePushStore implements PushSubscriptionStore {
   readonly #get: Database.Statement;
   readonly #byId: Database.Statement;
@@ -37,6 +37,8 @@ export class SqlitePushStore implements PushSubscriptionStore {
   readonly #remove: Database.Statement;
   readonly #list: Database.Statement;
   readonly #counts: Database.Statement;
+  readonly #mark: Database.Statement;
+  readonly #take: Database.Statement;
 
   constructor(db: Database.Database) {
     this.#get = db.prepare('SELECT * FROM push_subscription WHERE calendar = ?');
@@ -54,6 +56,17 @@ export class SqlitePushStore implements PushSubscriptionStore {
     this.#remove = db.prepare('DELETE FROM push_subscription WHERE calendar = ?');
     this.#list = db.prepare('SELECT * FROM push_subscription ORDER BY calendar');
     this.#counts = db.prepare('SELECT status, count(*) AS n FROM push_subscription GROUP BY status');
+    this.#mark = db.prepare('INSERT OR IGNORE INTO push_notified (calendar, at) VALUES (?, ?)');
+    this.#take = db.prepare('DELETE FROM push_notified WHERE calendar = ? RETURNING at');
+  }
+
+  async markNotified(calendar: string, at: number): Promise<void> {
+    this.#mark.run(calendar, at);
+  }
+
+  async takeNotified(calendar: string): Promise<number | null> {
+    const row = this.#take.get(calendar) as { at: number } | undefined;
+    return row?.at ?? null;
   }
 
   async get(calendar: string): Promise<PushSubscription | null> {

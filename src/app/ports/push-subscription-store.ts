@@ -42,5 +42,13 @@ export interface PushSubscriptionStore {
   list(): Promise<PushSubscription[]>;
   /** How many are active and failing (the metrics gauge). */
   counts(): Promise<{ active: number; failing: number }>;
+  /**
+   * Records that a verified change notification for the calendar arrived at `at`, unless one is
+   * already pending (the earliest counts: it is where the latency starts). The marker tells the
+   * next sync of the calendar to run even when the safety poll would skip it.
+   */
+  markNotified(calendar: string, at: Instant): Promise<void>;
+  /** Takes and clears the pending notification time (atomically: two takers never both get it). */
+  takeNotified(calendar: string): Promise<Instant | null>;
   close(): Promise<void>;
 }

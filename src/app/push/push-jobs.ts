@@ -4,7 +4,7 @@ import { scheduledPollDue } from '../../domain/push-plan.js';
 import type { JobKind, JobOutcome } from '../jobs/job-kind.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { PushMetrics } from './push-metrics.js';
-import { PUSH_SUBSCRIPTION, PUSH_SYNC, RENEW_SUBSCRIPTIONS } from './push-receiver.js';
+import { PUSH_SUBSCRIPTION, RENEW_SUBSCRIPTIONS } from './push-receiver.js';
 import {
   type MaintenanceCounts,
   maintainSubscriptions,
@@ -15,31 +15,9 @@ import {
 /** What the push job kinds need beyond the subscription manager's dependencies. */
 export interface PushJobDependencies {
   readonly subscriptions: PushSubscriptionDependencies;
-  /** The one delta sync of a calendar, the same handler the scheduled poll runs (the syncCalendar kind's). */
-  readonly syncCalendar: (calendar: string, now: Instant) => Promise<JobOutcome>;
-  /** The key the syncCalendar kind uses for a calendar: a push sync and a poll of one calendar never overlap. */
-  readonly syncKey: (calendar: string) => string;
-  readonly metrics?: PushMetrics;
-  /** The wall clock, for the notification → referral latency (read after the sync applied its plan). */
-  readonly clock: () => Instant;
 }
 
 const calendarId = z.string().min(1).max(200);
-
-/** `pushSync`: the delta sync a change (or `missed`) notification asked for. */
-export function pushSyncKind(deps: PushJobDependencies): JobKind<{ calendar: string; notifiedAt: number }> {
-  return {
-    name: PUSH_SYNC,
-    data: z.strictObject({ calendar: calendarId, notifiedAt: z.number().int() }),
-    key: (data) => deps.syncKey(data.calendar),
-    retry: { attempts: 5, baseDelayMs: 2_000 },
-    async handle(data, now) {
-      const outcome = await deps.syncCalendar(data.calendar, now);
-      deps.metrics?.latency.observe(Math.max(0, deps.clock() - data.notifiedAt) / 1000);
-      return outcome;
-    },
-  };
-}
 
 /** `pushSubscription`: a lifecycle notification's renewal or re-creation for one calendar. */
 export function pushSubscriptionKind(
@@ -75,35 +53,55 @@ export function renewSubscriptionsKind(deps: PushJobDependencies): JobKind<Recor
   };
 }
 
-/** The three push kinds, for the job table. */
+/** The push kinds for the job table (delta syncs run as the table's syncCalendar jobs). */
 export function pushJobKinds(deps: PushJobDependencies): JobKind<never>[] {
-  return [
-    pushSyncKind(deps),
-    pushSubscriptionKind(deps),
-    renewSubscriptionsKind(deps),
-  ] as unknown as JobKind<never>[];
+  return [pushSubscriptionKind(deps), renewSubscriptionsKind(deps)] as unknown as JobKind<never>[];
+}
+
+/** What the wrapper around a calendar's sync needs. */
+export interface AroundSyncDependencies {
+  readonly store: Pick<PushSubscriptionDependencies['store'], 'get' | 'markNotified' | 'takeNotified'>;
+  readonly state: Pick<StateStore, 'getSyncState'>;
+  readonly safetyPollMs: number;
+  readonly metrics?: PushMetrics;
+  /** The wall clock, for the notification → referral latency (read after the plan was applied). */
+  readonly clock: () => Instant;
+  /** Notifications that arrive while a sync runs make it run again, at most this many rounds in all. */
+  readonly maxRounds?: number;
 }
 
 /**
- * Wraps the scheduled poll (the syncCalendar kind's handle) with the safety poll: a Graph
- * calendar with a healthy subscription is skipped unless its last success is `safetyPollMs`
- * old; every other calendar is polled as before. Push syncs do not go through this.
+ * Wraps one calendar's sync (the syncCalendar kind's handler) for push:
+ * - a pending notification (see `markNotified`) always runs it, and its latency is observed once
+ *   the plan is applied; notifications that arrive meanwhile run it again (bounded), so a change
+ *   made while a delta round ran is not left to the safety poll;
+ * - without one, a Graph mailbox with a healthy subscription is synced only when its last success
+ *   is `safetyPollMs` old (the safety poll); every other calendar is synced as before;
+ * - a sync that throws puts its notification back, so the queue's retry still runs it.
  */
-export function withSafetyPoll(
-  poll: (calendar: string, now: Instant) => Promise<JobOutcome>,
-  options: {
-    readonly store: PushSubscriptionDependencies['store'];
-    readonly state: Pick<StateStore, 'getSyncState'>;
-    readonly safetyPollMs: number;
-  },
-): (calendar: string, now: Instant) => Promise<JobOutcome> {
-  return async (calendar, now) => {
-    const [record, state] = await Promise.all([
-      options.store.get(calendar),
-      options.state.getSyncState(calendar),
-    ]);
-    if (!scheduledPollDue(record, state?.lastSuccessAt ?? null, now, { safetyPollMs: options.safetyPollMs }))
-      return { status: 'pushed' };
-    return poll(calendar, now);
+export function pushAroundSync(deps: AroundSyncDependencies) {
+  const maxRounds = deps.maxRounds ?? 3;
+  return async (calendar: string, now: Instant, sync: () => Promise<JobOutcome>): Promise<JobOutcome> => {
+    let notified = await deps.store.takeNotified(calendar);
+    if (notified === null) {
+      const [record, state] = await Promise.all([
+        deps.store.get(calendar),
+        deps.state.getSyncState(calendar),
+      ]);
+      if (!scheduledPollDue(record, state?.lastSuccessAt ?? null, now, { safetyPollMs: deps.safetyPollMs }))
+        return { status: 'pushed' };
+    }
+    for (let round = 1; ; round++) {
+      let outcome: JobOutcome;
+      try {
+        outcome = await sync();
+      } catch (error) {
+        if (notified !== null) await deps.store.markNotified(calendar, notified);
+        throw error;
+      }
+      if (notified !== null) deps.metrics?.latency.observe(Math.max(0, deps.clock() - notified) / 1000);
+      notified = round < maxRounds ? await deps.store.takeNotified(calendar) : null;
+      if (notified === null) return outcome;
+    }
   };
 }

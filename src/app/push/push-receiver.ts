@@ -1,13 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Instant } from '../../domain/occurrence.js';
-import type { JobQueue } from '../jobs/job-kind.js';
+import type { JobQueue, JobRequest } from '../jobs/job-kind.js';
 import type { PushSubscription, PushSubscriptionStore } from '../ports/push-subscription-store.js';
 import type { PushMetrics } from './push-metrics.js';
 import { clientStateHash } from './push-subscriptions.js';
 
-/** The job kinds push adds to the one job table. */
-export const PUSH_SYNC = 'pushSync';
+/** The job kinds push adds to the one job table (its delta syncs are the table's syncCalendar jobs). */
 export const PUSH_SUBSCRIPTION = 'pushSubscription';
 export const RENEW_SUBSCRIPTIONS = 'renewSubscriptions';
 
@@ -26,6 +25,8 @@ export const notificationCollection = z.looseObject({ value: z.array(z.unknown()
 export interface PushReceiverDependencies {
   readonly store: PushSubscriptionStore;
   readonly queue: JobQueue;
+  /** The job that delta-syncs one calendar (the table's syncCalendar): push and poll share its lock and dedup. */
+  readonly syncRequest: (calendar: string) => JobRequest;
   readonly metrics?: PushMetrics;
   /** Notifications for one mailbox within this window coalesce into one delta sync. */
   readonly coalesceMs: number;
@@ -69,8 +70,10 @@ async function verify(
 /**
  * Handles one POST of Graph notifications: verifies every item (a subscription hanvisa holds,
  * its clientState, the tenant) and only enqueues work; nothing is synced here, so Graph gets its
- * answer within its 3 s limit. Change notifications enqueue one `pushSync` per mailbox, delayed
- * by `coalesceMs`, so a burst coalesces with the job already waiting; lifecycle notifications
+ * answer within its 3 s limit. Change notifications mark the mailbox notified (the earliest time
+ * is kept) and enqueue its delta sync, delayed by `coalesceMs`, so a burst coalesces with the job
+ * already waiting (one key: push and the scheduled poll never sync a mailbox twice at once);
+ * lifecycle notifications
  * enqueue a renewal (`reauthorizationRequired`), a new subscription (`subscriptionRemoved`) or an
  * immediate delta sync (`missed`). Refused items are counted by reason and never acted on.
  */
@@ -101,9 +104,10 @@ export async function receiveNotifications(
       syncs.set(calendar, Math.min(syncs.get(calendar) ?? deps.coalesceMs, deps.coalesceMs));
   }
   await Promise.all([
-    ...[...syncs].map(([calendar, delayMs]) =>
-      deps.queue.enqueue({ kind: PUSH_SYNC, data: { calendar, notifiedAt: receivedAt } }, { delayMs }),
-    ),
+    ...[...syncs].map(async ([calendar, delayMs]) => {
+      await deps.store.markNotified(calendar, receivedAt);
+      await deps.queue.enqueue(deps.syncRequest(calendar), { delayMs });
+    }),
     ...[...refreshes].map(([calendar, action]) =>
       deps.queue.enqueue({ kind: PUSH_SUBSCRIPTION, data: { calendar, action } }),
     ),

@@ -1,13 +1,14 @@
 import type { Instant } from '../../domain/occurrence.js';
 import type { PushConfig } from '../config/load-config.js';
-import type { JobKind, JobOutcome, JobQueue } from '../jobs/job-kind.js';
+import type { JobKind, JobOutcome, JobQueue, JobRequest } from '../jobs/job-kind.js';
 import type { CalendarRef } from '../ports/calendar-source.js';
 import type { PushSubscriptionApi } from '../ports/push-subscription-api.js';
 import type { PushSubscriptionStore } from '../ports/push-subscription-store.js';
 import type { StateStore } from '../ports/state-store.js';
-import { pushJobKinds, withSafetyPoll } from './push-jobs.js';
+import { pushAroundSync, pushJobKinds } from './push-jobs.js';
 import type { PushMetrics } from './push-metrics.js';
 import { type ReceiveCounts, receiveNotifications } from './push-receiver.js';
+import type { PushSubscriptionDependencies } from './push-subscriptions.js';
 
 /** What push is made of once the composition root has picked the implementations. */
 export interface PushWiring {
@@ -18,35 +19,31 @@ export interface PushWiring {
   readonly api: PushSubscriptionApi;
   readonly state: Pick<StateStore, 'getSyncState'>;
   readonly metrics?: PushMetrics;
-  /** The runtime's queue (resolved late: the runtime is built after the table). */
-  readonly queue: () => JobQueue;
-  /** The scheduled poll's handler for one calendar (the syncCalendar kind's). */
-  readonly syncCalendar: (calendar: string, now: Instant) => Promise<JobOutcome>;
-  readonly syncKey: (calendar: string) => string;
+  /** The job that delta-syncs one calendar (the table's syncCalendar). */
+  readonly syncRequest: (calendar: string) => JobRequest;
   /** Graph requests of one subscription run in flight at once. */
   readonly concurrency: number;
   readonly clock: () => Instant;
   readonly onFailure?: (calendar: string, message: string) => void;
 }
 
-/** Push, assembled: its job kinds, what the receiver routes call, and the safety-poll filter. */
+/** Push, assembled: its job kinds, the wrapper of each calendar's sync, and what the receiver calls. */
 export interface PushParts {
   readonly kinds: JobKind<never>[];
-  receive(items: readonly unknown[], receivedAt: Instant): Promise<ReceiveCounts>;
+  readonly subscriptions: PushSubscriptionDependencies;
+  aroundSync(calendar: string, now: Instant, sync: () => Promise<JobOutcome>): Promise<JobOutcome>;
+  receive(queue: JobQueue, items: readonly unknown[], receivedAt: Instant): Promise<ReceiveCounts>;
   malformed(): void;
-  /** Wraps the scheduled poll: healthy push mailboxes are polled every `safetyPoll` only. */
-  safetyPoll(
-    poll: (calendar: string, now: Instant) => Promise<JobOutcome>,
-  ): (calendar: string, now: Instant) => Promise<JobOutcome>;
 }
 
 /**
- * Assembles push from implementations the composition root chose: the three job kinds
- * (`renewSubscriptions` every slot, `pushSync`, `pushSubscription`), the receiver's
- * verify-and-enqueue, and the safety-poll filter for the scheduled poll.
+ * Assembles push from implementations the composition root chose: the job kinds
+ * (`renewSubscriptions` every slot, `pushSubscription` for lifecycle notifications), the wrapper
+ * that turns the scheduled poll of a healthy push mailbox into a safety poll and measures the
+ * notification → referral latency, and the receiver's verify-and-enqueue.
  */
 export function assemblePush(wiring: PushWiring): PushParts {
-  const subscriptions = {
+  const subscriptions: PushSubscriptionDependencies = {
     calendars: wiring.calendars,
     store: wiring.store,
     api: wiring.api,
@@ -61,18 +58,21 @@ export function assemblePush(wiring: PushWiring): PushParts {
     ...(wiring.onFailure === undefined ? {} : { onFailure: wiring.onFailure }),
   };
   return {
-    kinds: pushJobKinds({
-      subscriptions,
-      syncCalendar: wiring.syncCalendar,
-      syncKey: wiring.syncKey,
+    kinds: pushJobKinds({ subscriptions }),
+    subscriptions,
+    aroundSync: pushAroundSync({
+      store: wiring.store,
+      state: wiring.state,
+      safetyPollMs: wiring.push.safetyPollMs,
       clock: wiring.clock,
       ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
     }),
-    receive: (items, receivedAt) =>
+    receive: (queue, items, receivedAt) =>
       receiveNotifications(
         {
           store: wiring.store,
-          queue: wiring.queue(),
+          queue,
+          syncRequest: wiring.syncRequest,
           coalesceMs: wiring.push.coalesceMs,
           tenantId: wiring.tenantId,
           ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
@@ -81,11 +81,5 @@ export function assemblePush(wiring: PushWiring): PushParts {
         receivedAt,
       ),
     malformed: () => wiring.metrics?.refused.inc({ reason: 'malformed' }),
-    safetyPoll: (poll) =>
-      withSafetyPoll(poll, {
-        store: wiring.store,
-        state: wiring.state,
-        safetyPollMs: wiring.push.safetyPollMs,
-      }),
   };
 }

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPushStore } from '../../../src/adapters/stores/memory-push-store.js';
-import { withSafetyPoll } from '../../../src/app/push/push-jobs.js';
-import { PUSH_SUBSCRIPTION, PUSH_SYNC } from '../../../src/app/push/push-receiver.js';
+import { PUSH_SUBSCRIPTION } from '../../../src/app/push/push-receiver.js';
 import { maintainSubscriptions } from '../../../src/app/push/push-subscriptions.js';
 import { HOUR, metricValue, type PushHarness, pushHarness } from './push-test-kit.js';
 
@@ -74,11 +73,11 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     const h = await subscribed();
     const start = tomorrowAt10();
     await h.mock.addEvent(U0, { subject: 'MÖT: Kundmöte', start, end: start + HOUR });
-    await h.queue.idle();
+    await h.jobs.drain();
     expect(h.mock.stats.notificationsFailed).toBe(0);
     expect(h.mock.deltaRequests(U0)).toBe(1);
     expect(h.mock.deltaRequests(U1)).toBe(0);
-    expect(h.queue.count(PUSH_SYNC)).toBe(1);
+    expect(h.syncs()).toBe(1);
     const entries = await h.sink.list({ employee: 'e0' });
     expect(entries.find((entry) => entry.start === start)).toMatchObject({
       reason: 'meeting',
@@ -96,9 +95,9 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     await h.mock.addEvent(U0, { subject: 'MÖT: Planering', start, end: start + HOUR }, { notify: false });
     const statuses = await h.mock.notify(U0, { count: 50 });
     expect(statuses).toEqual(Array(50).fill(202));
-    await h.queue.idle();
+    await h.jobs.drain();
     expect(h.mock.deltaRequests(U0)).toBe(1);
-    expect(h.queue.count(PUSH_SYNC)).toBe(1);
+    expect(h.syncs()).toBe(1);
     expect(
       await metricValue(h.registry, 'hanvisa_push_notifications_received_total', { kind: 'change' }),
     ).toBe(50);
@@ -119,8 +118,8 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
       }),
     });
     expect(unknown.status).toBe(403);
-    await h.queue.idle();
-    expect(h.queue.ran).toEqual([]);
+    await h.jobs.drain();
+    expect(h.ran).toEqual([]);
     expect(h.mock.deltaRequests(U0)).toBe(0);
     expect((await h.sink.list({ employee: 'e0' })).some((entry) => entry.start === start)).toBe(false);
     expect(
@@ -149,7 +148,7 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
       body: JSON.stringify({ hello: 'world' }),
     });
     expect(odd.status).toBe(400);
-    expect(h.queue.ran).toEqual([]);
+    expect(h.ran).toEqual([]);
   });
 
   it('missed → a catch-up delta sync at once', async () => {
@@ -157,11 +156,9 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     const start = tomorrowAt10();
     await h.mock.addEvent(U0, { subject: 'MÖT: Missad', start, end: start + HOUR }, { notify: false });
     expect(await h.mock.lifecycle(U0, 'missed')).toEqual([202]);
-    await h.queue.idle();
+    await h.jobs.drain();
     expect(h.mock.deltaRequests(U0)).toBe(1);
-    expect(h.queue.ran).toEqual([
-      { kind: PUSH_SYNC, data: { calendar: 'e0/graph-1', notifiedAt: expect.any(Number) } },
-    ]);
+    expect(h.ran).toEqual([{ kind: 'syncCalendar', data: { calendarId: 'e0/graph-1' }, status: 'synced' }]);
     expect((await h.sink.list({ employee: 'e0' })).some((entry) => entry.start === start)).toBe(true);
   });
 
@@ -169,8 +166,8 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     const h = await subscribed();
     const before = h.mock.subscriptions().find((item) => item.mailbox === U1);
     expect(await h.mock.lifecycle(U1, 'subscriptionRemoved')).toEqual([202]);
-    await h.queue.idle();
-    expect(h.queue.count(PUSH_SUBSCRIPTION)).toBe(1);
+    await h.jobs.drain();
+    expect(h.ran.filter((item) => item.kind === PUSH_SUBSCRIPTION)).toHaveLength(1);
     const after = h.mock.subscriptions().filter((item) => item.mailbox === U1);
     expect(after).toHaveLength(1);
     expect(after[0]?.id).not.toBe(before?.id);
@@ -183,7 +180,7 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
   it('reauthorizationRequired → renewed (PATCH), not recreated', async () => {
     const h = await subscribed();
     expect(await h.mock.lifecycle(U0, 'reauthorizationRequired')).toEqual([202]);
-    await h.queue.idle();
+    await h.jobs.drain();
     expect(h.mock.stats.subscriptionsRenewed).toBe(1);
     expect(h.mock.stats.subscriptionsCreated).toBe(0);
   });
@@ -248,18 +245,21 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
       failed: 0,
     });
 
-    const polled: string[] = [];
-    const poll = withSafetyPoll(
-      async (calendar) => {
-        polled.push(calendar);
+    // the scheduled poll: the healthy mailboxes were synced just now, so only the failing one is polled…
+    h.mock.resetStats();
+    const ghostPolled: string[] = [];
+    const poll = (calendar: string, now: number) =>
+      h.push.aroundSync(calendar, now, async () => {
+        ghostPolled.push(calendar);
         return { status: 'synced' };
-      },
-      { store: h.store, state: h.state, safetyPollMs: HOUR },
-    );
-    const now = Date.now();
-    for (const calendar of ['e0/graph-1', 'ghost/graph-1']) await poll(calendar, now);
-    expect(polled).toEqual(['ghost/graph-1']);
-    await poll('e0/graph-1', now + HOUR);
-    expect(polled).toEqual(['ghost/graph-1', 'e0/graph-1']);
+      });
+    await poll('ghost/graph-1', Date.now());
+    await h.slot();
+    expect(h.ran.map((item) => item.status)).toEqual(['pushed', 'pushed', 'pushed', 'pushed']);
+    expect(ghostPolled).toEqual(['ghost/graph-1']);
+    expect(h.mock.deltaRequests(U0)).toBe(0);
+    // …and a healthy one again once its last success is safetyPoll old
+    await poll('e0/graph-1', Date.now() + HOUR);
+    expect(ghostPolled).toEqual(['ghost/graph-1', 'e0/graph-1']);
   });
 });

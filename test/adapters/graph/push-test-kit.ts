@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Registry } from 'prom-client';
+import pino from 'pino';
+import type { Registry } from 'prom-client';
 import { type MockGraph, startMockGraph } from '../../../bench/graph/mock-graph-server.js';
-import { InProcessQueue as TestQueue } from '../../../bench/push/in-process-queue.js';
 import { GraphHttp } from '../../../src/adapters/graph/graph-http.js';
 import { createGraphSource } from '../../../src/adapters/graph/graph-source.js';
 import { createGraphSubscriptions } from '../../../src/adapters/graph/graph-subscriptions.js';
@@ -16,22 +16,21 @@ import { type HttpService, startHttpService } from '../../../src/adapters/http/h
 import { MemoryReferralSink } from '../../../src/adapters/sinks/memory-referral-sink.js';
 import { MemoryPushStore } from '../../../src/adapters/stores/memory-push-store.js';
 import { MemoryStateStore } from '../../../src/adapters/stores/memory-state-store.js';
+import { createReportDependencies } from '../../../src/app/composition-root.js';
 import { readEnvironment } from '../../../src/app/config/environment.js';
 import { type HanvisaConfig, loadConfig } from '../../../src/app/config/load-config.js';
-import type { JobOutcome } from '../../../src/app/jobs/job-kind.js';
+import { InProcessJobs } from '../../../src/app/jobs/in-process-jobs.js';
+import type { JobKind } from '../../../src/app/jobs/job-kind.js';
+import { createJobTable } from '../../../src/app/jobs/job-table.js';
+import { HanvisaMetrics } from '../../../src/app/metrics.js';
 import type { PushSubscriptionStore } from '../../../src/app/ports/push-subscription-store.js';
-import { pushJobKinds } from '../../../src/app/push/push-jobs.js';
 import { PushMetrics } from '../../../src/app/push/push-metrics.js';
-import { receiveNotifications } from '../../../src/app/push/push-receiver.js';
+import { assemblePush, type PushParts } from '../../../src/app/push/push-service.js';
 import type { PushSubscriptionDependencies } from '../../../src/app/push/push-subscriptions.js';
 import { type SyncDependencies, syncCalendar } from '../../../src/app/sync-calendar.js';
-import { TransientError } from '../../../src/domain/errors.js';
 
 export const TENANT = '5a1c7b2e-9d40-4e8f-b3a6-2c0d1e9f8a77';
 export const HOUR = 3_600_000;
-
-/** The in-process queue with the port's semantics (coalescing by key). */
-export { InProcessQueue as TestQueue } from '../../../bench/push/in-process-queue.js';
 
 /** The test config: generated mock mailboxes u0…u<n-1>@bench.example as Graph calendars. */
 export function pushConfig(mailboxes: number, graphBaseUrl: string, extra = ''): HanvisaConfig {
@@ -66,21 +65,29 @@ export interface PushHarness {
   readonly store: PushSubscriptionStore;
   readonly sink: MemoryReferralSink;
   readonly state: MemoryStateStore;
-  readonly queue: TestQueue;
-  readonly metrics: PushMetrics;
+  /** The embedded runtime's job runner over the real job table (syncCalendar with push, and push's kinds). */
+  readonly jobs: InProcessJobs;
+  /** Every job the table ran, with its outcome's status. */
+  readonly ran: { kind: string; data: unknown; status: string }[];
   readonly registry: Registry;
+  readonly push: PushParts;
   readonly subscriptions: PushSubscriptionDependencies;
   readonly sync: SyncDependencies;
-  /** Syncs every calendar once (the scheduled poll, without the safety-poll filter). */
+  /** Runs every calendar's first round directly (no safety-poll filter). */
   pollAll(now?: number): Promise<void>;
+  /** Runs one schedule slot's syncCalendar jobs, as the embedded runtime does. */
+  slot(now?: number): Promise<void>;
   /** Builds a second manager on the same store, as a restarted process would. */
   restartedManager(): PushSubscriptionDependencies;
+  /** Syncs that really ran (not skipped by the safety poll). */
+  syncs(): number;
   close(): Promise<void>;
 }
 
 /**
- * Mock Graph (real callbacks over loopback) + the receiver on a real port + the push kinds on a
- * test queue + the real sync use case against the mock's calendarView delta.
+ * Mock Graph (real callbacks over loopback) + the receiver on a real port + the real job table
+ * (syncCalendar wrapped by push, push's kinds) run by the embedded runtime's InProcessJobs, with
+ * the real sync use case against the mock's calendarView delta.
  */
 export async function pushHarness(
   options: { mailboxes?: number; coalesceMs?: number; store?: PushSubscriptionStore } = {},
@@ -93,12 +100,14 @@ export async function pushHarness(
     baseTime: Date.now(),
     tenantId: TENANT,
   });
-  const config = pushConfig(mailboxes, mock.baseUrl);
+  const loaded = pushConfig(mailboxes, mock.baseUrl);
   const store = options.store ?? new MemoryPushStore();
-  const registry = new Registry();
-  const metrics = new PushMetrics(registry, store);
+  const metrics = new HanvisaMetrics();
+  const registry = metrics.registry;
+  const pushMetrics = new PushMetrics(registry, store);
   const sink = new MemoryReferralSink();
   const state = new MemoryStateStore();
+  const logger = pino({ level: 'silent' });
   const makeHttp = () =>
     new GraphHttp({
       baseUrl: mock.baseUrl,
@@ -114,68 +123,80 @@ export async function pushHarness(
     baseUrl: mock.baseUrl,
     maxConcurrency: 16,
     maxPageSize: 100,
-    timeZone: config.timeZone,
-    credentials: config.env.graph,
+    timeZone: loaded.timeZone,
+    credentials: loaded.env.graph,
     http,
   });
-  const sync: SyncDependencies = { config, sourceFor: () => source, sink, state };
-  let queue: TestQueue | null = null;
+  const sync: SyncDependencies = { config: loaded, sourceFor: () => source, sink, state };
+  let jobs: InProcessJobs | null = null;
   const service = await startHttpService({
     host: '127.0.0.1',
     port: 0,
     routes: [
       graphNotificationRoutes({
-        receive: (items, receivedAt) =>
-          receiveNotifications(
-            {
-              store,
-              queue: queue as TestQueue,
-              metrics,
-              coalesceMs: options.coalesceMs ?? 1_000,
-              tenantId: TENANT,
-            },
-            items,
-            receivedAt,
-          ),
-        malformed: () => metrics.refused.inc({ reason: 'malformed' }),
+        receive: (items, receivedAt) => push.receive(jobs as InProcessJobs, items, receivedAt),
+        malformed: () => push.malformed(),
         clock: Date.now,
         bodyLimit: 64 * 1024,
       }),
     ],
   });
-  const manager = (graphHttp: GraphHttp): PushSubscriptionDependencies => ({
-    calendars: () => config.calendars,
-    store,
-    api: createGraphSubscriptions({
+  const config: HanvisaConfig = {
+    ...loaded,
+    push: {
+      publicUrl: service.url,
+      lifetimeMs: 72 * HOUR,
+      renewBeforeMs: 48 * HOUR,
+      safetyPollMs: HOUR,
+      coalesceMs: options.coalesceMs ?? 1_000,
+      maxCreatesPerSlot: 1_000,
+      bodyLimit: 64 * 1024,
+    },
+  };
+  const api = (graphHttp: GraphHttp) =>
+    createGraphSubscriptions({
       http: graphHttp,
       clientId: 'test',
       notificationUrl: `${service.url}${NOTIFICATION_PATH}`,
       lifecycleNotificationUrl: `${service.url}${LIFECYCLE_PATH}`,
-    }),
-    timing: { lifetimeMs: 72 * HOUR, renewBeforeMs: 48 * HOUR, safetyPollMs: HOUR },
-    maxCreatesPerRun: 1_000,
+    });
+  const push = assemblePush({
+    push: config.push as NonNullable<HanvisaConfig['push']>,
+    tenantId: TENANT,
+    calendars: () => config.calendars,
+    store,
+    api: api(http),
+    state,
+    metrics: pushMetrics,
+    syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
     concurrency: 8,
-    metrics,
+    clock: Date.now,
   });
-  const subscriptions = manager(http);
-  const syncOne = async (calendarId: string, now: number): Promise<JobOutcome> => {
-    const calendar = config.calendars.find((item) => item.id === calendarId);
-    if (calendar === undefined) return { status: 'gone' };
-    const result = await syncCalendar(sync, calendar, { now });
-    if (result.status === 'failed' && result.transient) throw new TransientError(result.error ?? 'failed');
-    return { status: result.status, counts: { created: result.created, updated: result.updated } };
-  };
-  queue = new TestQueue(
-    pushJobKinds({
-      subscriptions,
-      syncCalendar: syncOne,
-      syncKey: (calendar) => calendar,
-      metrics,
-      clock: Date.now,
-    }),
-    Date.now,
+  const table = createJobTable({
+    config,
+    sync,
+    reports: createReportDependencies(config, state),
+    metrics,
+    logger,
+    pruneRetention: async () => ({}),
+    push,
+  });
+  const ran: { kind: string; data: unknown; status: string }[] = [];
+  const recorded = new Map(
+    [...table].map(([name, kind]) => [
+      name,
+      {
+        ...kind,
+        handle: async (data: never, now: number) => {
+          const outcome = await kind.handle(data, now);
+          ran.push({ kind: name, data, status: outcome.status });
+          return outcome;
+        },
+      } as JobKind<never>,
+    ]),
   );
-  const testQueue = queue;
+  const runner = new InProcessJobs(recorded, Date.now, logger);
+  jobs = runner;
   return {
     mock,
     config,
@@ -183,17 +204,24 @@ export async function pushHarness(
     store,
     sink,
     state,
-    queue: testQueue,
-    metrics,
+    jobs: runner,
+    ran,
     registry,
-    subscriptions,
+    push,
+    subscriptions: push.subscriptions,
     sync,
     async pollAll(now = Date.now()) {
-      for (const calendar of config.calendars) await syncOne(calendar.id, now);
+      for (const calendar of config.calendars) await syncCalendar(sync, calendar, { now });
     },
-    restartedManager: () => manager(makeHttp()),
+    async slot(now = Date.now()) {
+      void now;
+      for (const calendar of config.calendars)
+        await runner.run({ kind: 'syncCalendar', data: { calendarId: calendar.id } });
+    },
+    restartedManager: () => ({ ...push.subscriptions, api: api(makeHttp()) }),
+    syncs: () => ran.filter((item) => item.kind === 'syncCalendar' && item.status !== 'pushed').length,
     async close() {
-      await testQueue.idle();
+      await runner.drain();
       await service.close();
       await mock.close();
     },
