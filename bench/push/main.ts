@@ -25,10 +25,7 @@ import { createJobTable } from '../../src/app/jobs/job-table.js';
 import { HanvisaMetrics } from '../../src/app/metrics.js';
 import { PushMetrics } from '../../src/app/push/push-metrics.js';
 import { assemblePush, type PushParts } from '../../src/app/push/push-service.js';
-import {
-  maintainSubscriptions,
-  type PushSubscriptionDependencies,
-} from '../../src/app/push/push-subscriptions.js';
+import { maintainSubscriptions } from '../../src/app/push/push-subscriptions.js';
 import { syncCalendar } from '../../src/app/sync-calendar.js';
 import type { Plan } from '../../src/domain/reconcile.js';
 import type { MockGraphStats } from '../graph/mock-graph-server.js';
