@@ -34,18 +34,21 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 # The sample config and its calendars, so the image runs as shipped (mount your own at /config).
+# As shipped it listens on the container's loopback only (the HEALTHCHECK reaches it; nothing else
+# can): to serve other machines, mount a config with server: { host: 0.0.0.0 } and pass
+# HANVISA_API_TOKENS — hanvisa refuses a reachable listener without a credential.
 COPY config ./config
 COPY fixtures/ical ./fixtures/ical
 RUN mkdir -p /app/data /app/reports /config \
   && cp /app/config/hanvisa.yaml /config/hanvisa.yaml \
   && sed -i -e 's#\.\./fixtures/#/app/fixtures/#' -e 's#\.\./data/#/app/data/#' -e 's#\.\./reports#/app/reports#' /config/hanvisa.yaml \
-  && printf '\nserver: { host: 0.0.0.0, port: 8080 }\n' >> /config/hanvisa.yaml \
   && chown -R node:node /app/data /app/reports /config
 USER node
 EXPOSE 8080
 VOLUME ["/app/data"]
 STOPSIGNAL SIGTERM
-# Liveness: /healthz fails when jobs wait but this process completes none (workers.stalledAfter).
+# Liveness: /healthz fails when no cycle was run or enqueued for two intervals, or jobs wait but
+# this process completes none (workers.stalledAfter).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/hanvisa.js"]

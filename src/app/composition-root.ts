@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
-import { graphSourceOptions } from '../adapters/graph/graph-config.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
-import { createGraphHttp, createGraphSource } from '../adapters/graph/graph-source.js';
+import {
+  createGraphHttp,
+  createGraphSource,
+  type GraphSourceOptions,
+} from '../adapters/graph/graph-source.js';
 import { createGraphSubscriptions } from '../adapters/graph/graph-subscriptions.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
 import {
@@ -111,7 +115,7 @@ export interface AppOptions {
 function createRestSink(
   config: HanvisaConfig,
   sink: { url: string; auth: 'none' | 'bearer' | 'basic' },
-): ReferralSink {
+): RestReferralSink {
   const { token, user, password } = config.env.sink;
   if (sink.auth === 'bearer') {
     if (token === null) {
@@ -160,10 +164,14 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
   const db =
     options.sink === undefined && config.sink.kind === 'embedded' ? openDatabase(config.sink.path) : null;
   const register = db !== null ? new SqliteReferralSink(db) : null;
-  const sink: ReferralSink =
-    options.sink ??
-    register ??
-    createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>);
+  const rest =
+    options.sink === undefined && register === null
+      ? createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>)
+      : null;
+  const sink: ReferralSink = options.sink ?? register ?? (rest as RestReferralSink);
+  /** Readiness of the register this app writes to (a test's own sink is always there). */
+  const pingSink = async (): Promise<unknown> =>
+    rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   let stateDb: ReturnType<typeof openDatabase> | null = null;
   let state: StateStore;
   const ownRedis =
@@ -205,7 +213,11 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     metrics,
     logger,
     pruneRetention: async (now) => {
-      const before = now - config.rules.findingsRetentionDays * 86_400_000;
+      // One cutoff for findings and the sightings they were judged by: whole local days.
+      const before = DateTime.fromMillis(now, { zone: config.timeZone })
+        .startOf('day')
+        .minus({ days: config.rules.findingsRetentionDays })
+        .toMillis();
       return { findings: await state.pruneFindings(before), seen: await state.pruneSeen(before) };
     },
     onCalendarSynced: (result) => {
@@ -234,8 +246,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
         clearTimeout(timer);
       }
     };
-    if (sink instanceof RestReferralSink) await check('sink', () => sink.ping());
-    else if (db !== null) await check('sink', async () => db.prepare('SELECT 1').get());
+    await check('sink', pingSink);
     if (redis !== null) await check('redis', () => redis.ping());
     return { ok, checks };
   };
@@ -445,4 +456,31 @@ export async function withEntraDirectory(config: HanvisaConfig): Promise<Hanvisa
     ...directory.calendars.filter((calendar) => !known.has(calendar.id) && !withGraph.has(calendar.employee)),
   ];
   return { ...config, employees, people, calendars };
+}
+
+/**
+ * The Graph source's options from the loaded config: the `graph:` section, the organisation's
+ * zone and the HANVISA_GRAPH_* secrets the environment reader found. Throws a PermanentError
+ * naming the config path when `graph:` calendars exist but the section does not.
+ */
+export function graphSourceOptions(
+  config: Pick<HanvisaConfig, 'graph' | 'timeZone' | 'env' | 'file'>,
+): GraphSourceOptions {
+  const graph = config.graph;
+  if (graph === null || graph === undefined) {
+    throw new PermanentError(
+      `${config.file}: graph: calendars need a graph: section (tenantId, clientId) and credentials in HANVISA_GRAPH_*`,
+    );
+  }
+  return {
+    tenantId: graph.tenantId,
+    clientId: graph.clientId,
+    authorityHost: graph.authorityHost,
+    baseUrl: graph.baseUrl,
+    maxConcurrency: graph.maxConcurrency,
+    maxPageSize: graph.maxPageSize,
+    batchSize: graph.batchSize,
+    timeZone: config.timeZone,
+    credentials: config.env.graph,
+  };
 }

@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { ShowAs } from '../domain/occurrence.js';
 import { LocalDays } from '../domain/rules/local-days.js';
 import type { RuleEnvironment, Sightings } from '../domain/rules/rule.js';
@@ -25,13 +24,9 @@ export type RuleRunnerConfig = Pick<HanvisaConfig, 'timeZone' | 'rules' | 'codes
  * with a planned code (`markSeen` keeps the first time, so this is idempotent); then it runs
  * the enabled rules (pure, from src/domain/rules) over the round.
  *
- * Retention: once per local day (the first round of the day in this process) findings whose
- * occurrence started more than `rules.findingsRetentionDays` days ago are pruned.
+ * Retention is not its business: the pruneRetention job forgets old findings and sightings.
  */
-export function createRuleRunner(
-  config: RuleRunnerConfig,
-  state: Pick<StateStore, 'markSeen' | 'pruneFindings' | 'pruneSeen'>,
-): RuleRunner {
+export function createRuleRunner(config: RuleRunnerConfig, state: Pick<StateStore, 'markSeen'>): RuleRunner {
   const environment: RuleEnvironment = {
     timeZone: config.timeZone,
     codes: config.codes,
@@ -40,7 +35,6 @@ export function createRuleRunner(
   };
   const rules = createRules(config.rules, environment);
   const days = new LocalDays(config.timeZone);
-  let prunedOn: string | null = null;
   return async (observations) => {
     const { calendar, now } = observations;
     const keys: string[] = [];
@@ -75,15 +69,6 @@ export function createRuleRunner(
       unknownCodes: observations.unknownCodes,
       occurrences: observations.occurrences,
     });
-    const today = days.dayOf(now);
-    if (prunedOn !== today.label) {
-      const before = DateTime.fromMillis(today.start, { zone: config.timeZone })
-        .minus({ days: config.rules.findingsRetentionDays })
-        .toMillis();
-      await state.pruneFindings(before);
-      await state.pruneSeen(before);
-      prunedOn = today.label;
-    }
     return findings;
   };
 }

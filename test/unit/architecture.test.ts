@@ -41,4 +41,31 @@ describe('architecture (DESIGN.md: imports only point down)', () => {
     );
     expect(readers).toEqual([path.join('src', 'app', 'config', 'environment.ts')]);
   });
+
+  const importsOf = (file: string): string[] => {
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    return [...text.matchAll(IMPORT)]
+      .map(([, target]) => target as string)
+      .filter((target) => target.startsWith('.'))
+      .map((target) => path.relative(ROOT, path.resolve(path.dirname(path.join(ROOT, file)), target)));
+  };
+  const WIRING = new Set([path.join('src', 'app', 'composition-root.ts')]);
+
+  it.each(sourceFiles('src/app').filter((file) => !WIRING.has(file)))(
+    '%s imports no adapter (only the composition root wires them)',
+    (file) => {
+      for (const target of importsOf(file))
+        expect(target, `${file} imports ${target}`).not.toMatch(/^src[\\/]adapters/);
+    },
+  );
+
+  it.each(sourceFiles('workers'))('%s imports neither src/cli nor src/adapters', (file) => {
+    for (const target of importsOf(file))
+      expect(target, `${file} imports ${target}`).not.toMatch(/^src[\\/](cli|adapters)/);
+  });
+
+  it.each(sourceFiles('src/adapters'))('%s does not import the app config types', (file) => {
+    for (const target of importsOf(file))
+      expect(target, `${file} imports ${target}`).not.toMatch(/^src[\\/]app[\\/]config/);
+  });
 });

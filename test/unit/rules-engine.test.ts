@@ -231,25 +231,4 @@ describe('rule runner (sightings across rounds)', () => {
       ['unknownCode', 'typo', 'unknown'],
     ]);
   });
-
-  it('prunes findings past retention once per local day', async () => {
-    const state = new MemoryStateStore();
-    const now = t('2026-03-03T09:10');
-    const old = {
-      key: 'k',
-      rule: 'lateEntry',
-      kind: 'late',
-      employee: 'anna',
-      calendar: calendar.id,
-      eventUid: 'x',
-      occurrenceStart: t('2025-01-01T10:00'),
-      foundAt: t('2025-01-01T10:00'),
-      details: {},
-    };
-    await state.addFindings([old, { ...old, key: 'recent', occurrenceStart: t('2026-01-01T10:00') }]);
-    const run = createRuleRunner(config, state);
-    await run(observe([], now, null));
-    const left = await state.listFindings({ from: 0, to: now });
-    expect(left.map((finding) => finding.key)).toEqual(['recent']);
-  });
 });

@@ -1,5 +1,5 @@
-import type { Employee, Person } from '../../app/config/load-config.js';
 import type { CalendarRef } from '../../app/ports/calendar-source.js';
+import type { Employee, Person } from '../../domain/directory.js';
 import { PermanentError } from '../../domain/errors.js';
 import { graphFailure, type RequestSubject } from './graph-errors.js';
 import type { GraphHttp } from './graph-http.js';

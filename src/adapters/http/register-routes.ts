@@ -128,6 +128,8 @@ export function registerRoutes(register: VersionedRegister, credentials: ApiCred
     });
     server.put('/referrals/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
+      if (!(request.headers['content-type'] ?? '').startsWith('application/json'))
+        return problem(reply, 415, 'send the entry as application/json');
       const parsed = entryBodySchema.safeParse(request.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

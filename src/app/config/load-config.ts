@@ -4,6 +4,7 @@ import { isMap, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type CodeTable, compileCodeTable } from '../../domain/codes/code-table.js';
 import type { ReferralPolicy } from '../../domain/desired-entries.js';
+import type { Employee, Person } from '../../domain/directory.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { MassDeleteGuard } from '../../domain/reconcile.js';
 import type { CalendarRef } from '../ports/calendar-source.js';
@@ -11,16 +12,7 @@ import { type ConfigFile, configSchema, parseDuration } from './config-schema.js
 import { didYouMean } from './did-you-mean.js';
 import { type Environment, readEnvironment } from './environment.js';
 
-export interface Person {
-  readonly id: string;
-  readonly name: string;
-  readonly email: string | null;
-}
-
-export interface Employee extends Person {
-  readonly extension: string;
-  readonly manager: string | null;
-}
+export type { Employee, Person };
 
 /**
  * The configuration as the rest of hanvisa uses it: validated once, defaults filled in, paths

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
-import { graphSourceOptions } from '../../../src/adapters/graph/graph-config.js';
 import {
   createGraphSource,
   type GraphSource,
@@ -10,6 +9,7 @@ import {
 } from '../../../src/adapters/graph/graph-source.js';
 import { MemoryReferralSink } from '../../../src/adapters/sinks/memory-referral-sink.js';
 import { MemoryStateStore } from '../../../src/adapters/stores/memory-state-store.js';
+import { graphSourceOptions } from '../../../src/app/composition-root.js';
 import { readEnvironment } from '../../../src/app/config/environment.js';
 import { type HanvisaConfig, loadConfig } from '../../../src/app/config/load-config.js';
 import type { CalendarRef } from '../../../src/app/ports/calendar-source.js';
