@@ -30,7 +30,7 @@ export interface PushReceiverDependencies {
   readonly metrics?: PushMetrics;
   /** Notifications for one mailbox within this window coalesce into one delta sync. */
   readonly coalesceMs: number;
-  /** The app's tenant: a notification naming another one is refused. Null: not checked. */
+  /** The app's tenant id (a GUID, lower case): a notification naming another one is refused. Null: not checked. */
   readonly tenantId: string | null;
 }
 
@@ -62,7 +62,7 @@ async function verify(
   const record = await deps.store.bySubscriptionId(item.subscriptionId);
   if (record === null) return { ok: false, reason: 'unknownSubscription' };
   if (!clientStateMatches(item.clientState, record)) return { ok: false, reason: 'clientState' };
-  if (deps.tenantId !== null && item.tenantId != null && item.tenantId !== deps.tenantId)
+  if (deps.tenantId !== null && item.tenantId != null && item.tenantId.toLowerCase() !== deps.tenantId)
     return { ok: false, reason: 'tenant' };
   return { ok: true, record, item };
 }

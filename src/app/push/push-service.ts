@@ -74,7 +74,12 @@ export function assemblePush(wiring: PushWiring): PushParts {
           queue,
           syncRequest: wiring.syncRequest,
           coalesceMs: wiring.push.coalesceMs,
-          tenantId: wiring.tenantId,
+          // graph.tenantId may be a domain name; notifications carry the tenant's GUID
+          tenantId:
+            wiring.tenantId !== null &&
+            /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(wiring.tenantId)
+              ? wiring.tenantId.toLowerCase()
+              : null,
           ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
         },
         items,
