@@ -366,15 +366,15 @@ console.log(
   `node ${process.version}, mock Graph ${options.latency} ms per request, simulated minute = ${options.minuteMs} ms`,
 );
 console.log(
-  '| mailboxes | mode | changes | p50 (s) | p99 (s) | max (s) | Graph requests / unchanged mailbox / h (delta + subscription) | syncs in the hour | notifications (failed, > 3 s) | CPU (s) |',
+  '| mailboxes | mode | changes | p50 (s) | p99 (s) | max (s) | Graph requests / unchanged mailbox / h (delta + subscription) | syncs in the hour | notifications (failed, > 3 s) | CPU (s) | latency in |',
 );
-console.log('|---:|---|---:|---:|---:|---:|---|---:|---|---:|');
+console.log('|---:|---|---:|---:|---:|---:|---|---:|---|---:|---|');
 for (const size of options.sizes) {
   for (const mode of options.modes as ('push' | 'poll')[]) {
     const r = await run(size, mode, options);
     const latency = mode === 'push' ? 'real' : 'simulated';
     console.log(
-      `| ${size.toLocaleString('en')} | ${mode} | ${r.changes} (${r.measured} measured) | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.perUnchanged.toFixed(3)} (${r.deltaPerUnchanged.toFixed(3)} + ${r.subscriptionPerUnchanged.toFixed(3)}) | ${r.syncs} | ${r.notificationsSent} (${r.notificationsFailed}, ${r.notificationsSlow}) | ${r.cpuS.toFixed(1)} | ${latency}`,
+      `| ${size.toLocaleString('en')} | ${mode} | ${r.changes} (${r.measured} measured) | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(2)} | ${r.perUnchanged.toFixed(3)} (${r.deltaPerUnchanged.toFixed(3)} + ${r.subscriptionPerUnchanged.toFixed(3)}) | ${r.syncs} | ${r.notificationsSent} (${r.notificationsFailed}, ${r.notificationsSlow}) | ${r.cpuS.toFixed(1)} | ${latency} time |`,
     );
   }
 }
