@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { JobKind } from '../src/app/jobs/job-kind.js';
+import { SYNC_CALENDAR_RETRY } from '../src/app/jobs/job-table.js';
 
 /** Redis key prefix of hanvisa's queues and state. */
 export const KEY_PREFIX = 'hanvisa';
@@ -14,8 +15,8 @@ export function slotJobId(kind: string, key: string, slot: number): string {
 
 /** The queue (and job kind) of calendar syncs. */
 export const SYNC_CALENDAR = 'syncCalendar';
-/** syncCalendar's retry policy (src/app/jobs/job-table.ts), for producers outside the app. */
-export const SYNC_RETRY = { attempts: 5, baseDelayMs: 5_000 } as const;
+/** syncCalendar's retry policy, for producers outside the app (tests, benchmarks). */
+export const SYNC_RETRY = SYNC_CALENDAR_RETRY;
 
 /** A calendar's sync job id in a slot (what tests and dashboards look up). */
 export function syncJobId(calendarId: string, slot: number): string {

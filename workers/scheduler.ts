@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { JobKind, JobTable } from '../src/app/jobs/job-kind.js';
 import { describeError } from '../src/app/privacy.js';
 import type { Instant } from '../src/domain/occurrence.js';
-import { deduplicationId, jobOptionsOf, SYNC_CALENDAR, SYNC_RETRY, slotJobId } from './jobs.js';
+import { deduplicationId, jobOptionsOf, KEY_PREFIX, SYNC_CALENDAR, SYNC_RETRY, slotJobId } from './jobs.js';
 
 const BULK = 1000;
 
@@ -116,7 +116,7 @@ export class SlotTicker {
     const slot = slotOf(this.#clock(), this.#everyMs);
     try {
       const claimed = await this.#redis.set(
-        `hanvisa:slot:${slot}`,
+        `${KEY_PREFIX}:slot:${slot}`,
         this.#hostId,
         'PX',
         2 * this.#everyMs,

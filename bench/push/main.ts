@@ -23,6 +23,7 @@ import { loadConfig } from '../../src/app/config/load-config.js';
 import { InProcessJobs } from '../../src/app/jobs/in-process-jobs.js';
 import { createJobTable } from '../../src/app/jobs/job-table.js';
 import { HanvisaMetrics } from '../../src/app/metrics.js';
+import type { ReferralSink } from '../../src/app/ports/referral-sink.js';
 import { PushMetrics } from '../../src/app/push/push-metrics.js';
 import { assemblePush, type PushParts } from '../../src/app/push/push-service.js';
 import { maintainSubscriptions } from '../../src/app/push/push-subscriptions.js';
@@ -167,8 +168,11 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
     let slotAt = 0;
     const latencies: number[] = [];
     const register = new MemoryReferralSink();
-    const sink = {
+    const sink: ReferralSink = {
       list: register.list.bind(register),
+      get: register.get.bind(register),
+      ownedCalendars: register.ownedCalendars.bind(register),
+      pruneEnded: register.pruneEnded.bind(register),
       close: register.close.bind(register),
       async apply(plan: Plan) {
         await register.apply(plan);
@@ -236,6 +240,7 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
       metrics,
       logger,
       pruneRetention: async () => ({}),
+      removeDepartedCalendars: async () => ({}),
       onCalendarSynced: () => {
         syncs++;
       },

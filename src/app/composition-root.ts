@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
@@ -43,8 +42,10 @@ import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
+import { pruneRetention } from './prune-retention.js';
 import { PushMetrics } from './push/push-metrics.js';
 import { assemblePush, type PushParts } from './push/push-service.js';
+import { removeDepartedCalendars } from './remove-departed-calendars.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
 import type { CalendarSyncResult, SyncDependencies } from './sync-calendar.js';
@@ -212,13 +213,10 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     reports,
     metrics,
     logger,
-    pruneRetention: async (now) => {
-      // One cutoff for findings and the sightings they were judged by: whole local days.
-      const before = DateTime.fromMillis(now, { zone: config.timeZone })
-        .startOf('day')
-        .minus({ days: config.rules.findingsRetentionDays })
-        .toMillis();
-      return { findings: await state.pruneFindings(before), seen: await state.pruneSeen(before) };
+    pruneRetention: async (now) => ({ ...(await pruneRetention({ config, state, sink }, now)) }),
+    removeDepartedCalendars: async () => {
+      const result = await removeDepartedCalendars({ sink, state }, config.calendars);
+      return { calendars: result.calendars.length, deleted: result.deleted };
     },
     onCalendarSynced: (result) => {
       for (const listener of syncListeners) listener(result);

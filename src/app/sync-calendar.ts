@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { type DesiredEntries, desiredEntries } from '../domain/desired-entries.js';
 import { isTransient, PermanentError } from '../domain/errors.js';
 import type { Instant, Occurrence, TimeSpan } from '../domain/occurrence.js';
-import { type Plan, reconcile } from '../domain/reconcile.js';
-import type { ReferralEntry } from '../domain/referral-entry.js';
+import { afterPlan, heldIds, type Plan, reconcile, registerDigest } from '../domain/reconcile.js';
+import { isCalendarOwned, type ReferralEntry, sourceRefUid } from '../domain/referral-entry.js';
 import { syncWindow } from '../domain/sync-window.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { CalendarRef, CalendarSource, FetchResult } from './ports/calendar-source.js';
@@ -66,12 +67,32 @@ function emptyResult(calendar: string, status: CalendarSyncStatus): CalendarSync
   };
 }
 
+/** The state store's name of the uid key (`sourceRefUid`). */
+export const UID_KEY_NAME = 'sourceRefUidKey';
+
+/**
+ * The key `sourceRef.uid` is hashed with: generated once (256 random bits) and kept in the
+ * state store, so every process and every restart sharing that store hashes alike. Read on
+ * every round, not cached: after a state store lost its data, every process converges on the
+ * one new key instead of each keeping its own. Losing the key only changes `sourceRef.uid`
+ * (the next full read updates it); entry ids do not depend on it.
+ */
+export function uidKeyOf(state: Pick<StateStore, 'ensureSecret'>): Promise<string> {
+  return state.ensureSecret(UID_KEY_NAME, randomBytes(32).toString('base64url'));
+}
+
 /**
  * Brings the register in step with one calendar: fetch, plan, apply, remember. A source that
  * fails yields no plan (existing referrals stay, the cursor stays, the error is recorded and
  * returned, never thrown: one bad calendar does not stop the others). The source's cursor is
  * stored only after the plan was applied, so a crash in between repeats the round instead of
  * losing it. Running the same round twice plans nothing the second time.
+ *
+ * Drift repair: after each applied round the digest of the calendar's own entries is stored;
+ * a round that finds the register's digest different (an entry changed, added or deleted
+ * behind hanvisa's back, or no digest yet) fetches without the cursor, so the source reads the
+ * calendar in full (iCal: no unchanged short-cut; Graph: a new delta round) and the plan
+ * restores what hanvisa owns, even though the calendar itself did not change.
  */
 export async function syncCalendar(
   deps: SyncDependencies,
@@ -87,6 +108,7 @@ export async function syncCalendar(
       lastSyncAt: now,
       lastSuccessAt: previous?.lastSuccessAt ?? null,
       lastError: result.error,
+      registerDigest: previous?.registerDigest ?? null,
     });
     return result;
   };
@@ -98,7 +120,19 @@ export async function syncCalendar(
       );
     }
     const window = syncWindow(now, deps.config.timeZone, deps.config.window);
-    const fetched = await deps.sourceFor(calendar).fetch(calendar, window, previous?.cursor ?? null);
+    const uidKey = await uidKeyOf(deps.state);
+    const current = await deps.sink.list({ calendar: calendar.id });
+    const digest = registerDigest(current, calendar.id);
+    const drifted = previous?.registerDigest !== digest;
+    const warnings: string[] = [];
+    if (drifted && previous !== null && previous.registerDigest !== null) {
+      warnings.push(
+        `calendar ${calendar.id}: its referrals were changed outside hanvisa; read in full and restored`,
+      );
+    }
+    const fetched = await deps
+      .sourceFor(calendar)
+      .fetch(calendar, window, drifted ? null : (previous?.cursor ?? null));
     if (fetched.kind === 'unchanged') {
       await deps.state.putSyncState({
         calendar: calendar.id,
@@ -106,24 +140,29 @@ export async function syncCalendar(
         lastSyncAt: now,
         lastSuccessAt: now,
         lastError: null,
+        registerDigest: digest,
       });
       return emptyResult(calendar.id, 'unchanged');
     }
     const owner = { employee: employee.id, extension: employee.extension, calendar: calendar.id };
-    const current = await deps.sink.list({ calendar: calendar.id });
     const occurrences = fetched.kind === 'snapshot' ? fetched.occurrences : fetched.changed;
-    const desired = desiredEntries(occurrences, owner, deps.config.policy);
-    const plan = reconcile(
-      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current),
-      current,
-      {
-        calendar: calendar.id,
-        window,
-        now,
-        guard: deps.config.massDelete,
-        force: options.force === true || fetched.kind === 'delta',
-      },
-    );
+    const desired = desiredEntries(occurrences, owner, deps.config.policy, uidKey);
+    const wanted =
+      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current, uidKey);
+    const held = heldIds(wanted, current, calendar.id).length;
+    if (held > 0) {
+      warnings.push(
+        `calendar ${calendar.id}: ${held} referral(s) not written: their ids are held by entries hanvisa does not own (manual)`,
+      );
+    }
+    const plan = reconcile(wanted, current, {
+      calendar: calendar.id,
+      window,
+      now,
+      guard: deps.config.massDelete,
+      force: options.force === true || fetched.kind === 'delta',
+      uidKey,
+    });
     if (plan.refused !== null) {
       const share = Math.round(deps.config.massDelete.maxShare * 100);
       return recordFailure({
@@ -150,12 +189,13 @@ export async function syncCalendar(
       lastSyncAt: now,
       lastSuccessAt: now,
       lastError: null,
+      registerDigest: registerDigest(afterPlan(current, plan), calendar.id),
     });
     return {
       ...counts(calendar.id, 'synced', plan),
       findings,
       changes: { created: plan.creates, updated: plan.updates },
-      warnings: fetched.warnings,
+      warnings: [...warnings, ...fetched.warnings],
     };
   } catch (error) {
     const message = describeError(error);
@@ -180,25 +220,29 @@ function counts(calendar: string, status: CalendarSyncStatus, plan: Plan): Calen
 
 /**
  * A delta round's desired state: the current entries, less those of removed occurrences and of
- * occurrences the delta re-describes (matched by uid and recurrence id), plus what the changed
- * occurrences call for now.
+ * occurrences the delta re-describes (matched by keyed uid and recurrence id), plus what the
+ * changed occurrences call for now.
  */
 function mergeDelta(
   desired: DesiredEntries,
   delta: Extract<FetchResult, { kind: 'delta' }>,
   current: readonly ReferralEntry[],
+  uidKey: string,
 ): ReferralEntry[] {
+  const keyed = (uid: string) => sourceRefUid(uidKey, uid);
   const restated = new Set(
-    delta.changed.map((occurrence) => instanceKey(occurrence.uid, occurrence.recurrenceId)),
+    delta.changed.map((occurrence) => instanceKey(keyed(occurrence.uid), occurrence.recurrenceId)),
   );
   const restatedSeries = new Set(
-    delta.changed.filter((item) => item.recurrenceId === null).map((item) => item.uid),
+    delta.changed.filter((item) => item.recurrenceId === null).map((item) => keyed(item.uid)),
   );
+  const removed = delta.removed.map((item) => ({ uid: keyed(item.uid), start: item.start }));
   const kept = current.filter((entry) => {
+    if (!isCalendarOwned(entry)) return false;
     const { uid, recurrenceId } = entry.sourceRef;
     if (restated.has(instanceKey(uid, recurrenceId)) || (recurrenceId === null && restatedSeries.has(uid)))
       return false;
-    return !delta.removed.some(
+    return !removed.some(
       (removed) => removed.uid === uid && (removed.start === null || removed.start === entry.start),
     );
   });

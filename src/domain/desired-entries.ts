@@ -6,6 +6,7 @@ import {
   type ReferralEntry,
   referralContentHash,
   referralEntryId,
+  sourceRefUid,
 } from './referral-entry.js';
 
 /** What to do with private events: refer them with the code's label only, or leave them out. */
@@ -49,12 +50,14 @@ export interface DesiredEntries {
 /**
  * The referral entries a calendar's occurrences call for. Cancelled occurrences call for none;
  * private ones follow the private policy; events without a code only through a showAs fallback.
- * The subject is read for its code here and goes no further.
+ * The subject is read for its code here and goes no further, and the uid reaches the entry only
+ * as its keyed hash under `uidKey` (`sourceRefUid`).
  */
 export function desiredEntries(
   occurrences: Iterable<Occurrence>,
   owner: CalendarOwner,
   policy: ReferralPolicy,
+  uidKey: string,
 ): DesiredEntries {
   const entries: ReferralEntry[] = [];
   const coded: CodedOccurrence[] = [];
@@ -96,7 +99,11 @@ export function desiredEntries(
       id,
       ...content,
       source: CALENDAR_SOURCE,
-      sourceRef: { calendar: owner.calendar, uid: occurrence.uid, recurrenceId: occurrence.recurrenceId },
+      sourceRef: {
+        calendar: owner.calendar,
+        uid: sourceRefUid(uidKey, occurrence.uid),
+        recurrenceId: occurrence.recurrenceId,
+      },
       contentHash: referralContentHash(content),
     });
     if (parsed.kind === 'code') {

@@ -1,5 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { Instant, TimeSpan } from './occurrence.js';
-import { CALENDAR_SOURCE, type ReferralEntry } from './referral-entry.js';
+import {
+  isCalendarOwned,
+  isKeyedUid,
+  type ReferralEntry,
+  sameEntry,
+  sourceRefUid,
+} from './referral-entry.js';
 
 /** The mass-delete guard: a snapshot may not delete more than `maxShare` of a calendar's future entries. */
 export interface MassDeleteGuard {
@@ -16,6 +23,11 @@ export interface ReconcileOptions {
   readonly guard: MassDeleteGuard;
   /** Apply a plan the guard refused (`sync --force`). */
   readonly force: boolean;
+  /**
+   * The uid key (`sourceRefUid`): an owned entry whose `sourceRef.uid` is still a verbatim uid
+   * (written by an older hanvisa) gets its keyed hash, ended or not, in the window or not.
+   */
+  readonly uidKey?: string;
 }
 
 /** Why a plan must not be applied. */
@@ -45,7 +57,10 @@ export interface Plan {
  * call for, `current` what the register holds. Only entries hanvisa owns for this calendar
  * (`source: calendar`, same calendar) are touched, only inside the window, and never an
  * entry that already ended (`end <= now`): history stays as it was. Entries that ended are
- * not created either; the switchboard has no use for them.
+ * not created either; the switchboard has no use for them. An owned entry that differs from
+ * the desired one in anything stored (not only its content hash: a row edited behind
+ * hanvisa's back keeps its old hash) is updated. Manual entries are never in a plan, not even
+ * when one holds the id a desired entry needs: that entry is then left out.
  *
  * A plan that deletes more than `guard.maxShare` of the calendar's future entries is refused
  * (unless forced): a source that suddenly returns an empty or truncated snapshot must not wipe
@@ -58,9 +73,13 @@ export function reconcile(
 ): Plan {
   const { calendar, window, now } = options;
   const owned = new Map<string, ReferralEntry>();
+  const heldByOthers = new Set<string>();
   let futureEntries = 0;
   for (const entry of current) {
-    if (entry.source !== CALENDAR_SOURCE || entry.sourceRef.calendar !== calendar) continue;
+    if (!isCalendarOwned(entry) || entry.sourceRef.calendar !== calendar) {
+      heldByOthers.add(entry.id);
+      continue;
+    }
     owned.set(entry.id, entry);
     if (entry.end > now) futureEntries++;
   }
@@ -72,15 +91,25 @@ export function reconcile(
   for (const entry of desired) {
     const existing = owned.get(entry.id);
     if (existing === undefined) {
-      if (entry.end > now) creates.push(entry);
+      // An id someone else's entry holds stays theirs (see `heldIds`).
+      if (entry.end > now && !heldByOthers.has(entry.id)) creates.push(entry);
       continue;
     }
     owned.delete(entry.id);
-    if (existing.end <= now || existing.contentHash === entry.contentHash) unchanged++;
-    else updates.push(entry);
+    if (existing.end > now && !sameEntry(existing, entry)) {
+      updates.push(entry);
+      continue;
+    }
+    const scrubbed = rekeyed(existing, options.uidKey);
+    if (scrubbed !== null) updates.push(scrubbed);
+    else unchanged++;
   }
   for (const entry of owned.values()) {
-    if (entry.end <= now || entry.start >= window.to || entry.end <= window.from) continue;
+    if (entry.end <= now || entry.start >= window.to || entry.end <= window.from) {
+      const scrubbed = rekeyed(entry, options.uidKey);
+      if (scrubbed !== null) updates.push(scrubbed);
+      continue;
+    }
     deletes.push(entry);
   }
   const refused =
@@ -95,6 +124,71 @@ export function reconcile(
         }
       : null;
   return { calendar, creates, updates, deletes, unchanged, refused };
+}
+
+/** The ids of desired entries that an entry sync does not own already holds (left out of every plan). */
+export function heldIds(
+  desired: readonly ReferralEntry[],
+  current: readonly ReferralEntry[],
+  calendar: string,
+): string[] {
+  const others = new Set(
+    current
+      .filter((entry) => !isCalendarOwned(entry) || entry.sourceRef.calendar !== calendar)
+      .map((entry) => entry.id),
+  );
+  return desired.filter((entry) => others.has(entry.id)).map((entry) => entry.id);
+}
+
+/** The entry with its verbatim `sourceRef.uid` replaced by the keyed hash, or null when there is nothing to replace. */
+function rekeyed(entry: ReferralEntry, uidKey: string | undefined): ReferralEntry | null {
+  if (uidKey === undefined || isKeyedUid(entry.sourceRef.uid)) return null;
+  return { ...entry, sourceRef: { ...entry.sourceRef, uid: sourceRefUid(uidKey, entry.sourceRef.uid) } };
+}
+
+/**
+ * Why a plan may not be applied to a register, or null: every entry it creates, updates or
+ * deletes must be one sync owns (`source: calendar`) of the plan's calendar. Sinks check this
+ * before applying, so no caller can slip a manual entry into sync's write path.
+ */
+export function planOwnershipProblem(plan: Plan): string | null {
+  for (const entry of [...plan.creates, ...plan.updates, ...plan.deletes]) {
+    if (!isCalendarOwned(entry) || entry.sourceRef.calendar !== plan.calendar) {
+      return `calendar ${plan.calendar}: refusing a plan that touches entry ${entry.id}, which is not a calendar entry of this calendar`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A digest of what the register holds of one calendar's own entries (`source: calendar`):
+ * every stored field of each, in id order. Recorded after each applied round and compared
+ * before the next: a different digest means someone changed, added or deleted one of them
+ * behind hanvisa's back, and the round must plan from a full read even when the calendar did
+ * not change. Manual entries do not count: they are not hanvisa's to repair.
+ */
+export function registerDigest(entries: Iterable<ReferralEntry>, calendar: string): string {
+  const owned: ReferralEntry[] = [];
+  for (const entry of entries) {
+    if (isCalendarOwned(entry) && entry.sourceRef.calendar === calendar) owned.push(entry);
+  }
+  owned.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const hash = createHash('sha256');
+  for (const entry of owned) {
+    // Fields joined by NUL, entries ended by a newline: no field holds either.
+    hash.update(
+      `${entry.id}\u0000${entry.employee}\u0000${entry.extension}\u0000${entry.reason}\u0000${entry.label}\u0000${entry.mode}\u0000${entry.start}\u0000${entry.end}\u0000${entry.sourceRef.uid}\u0000${entry.sourceRef.recurrenceId ?? '\u0001'}\u0000${entry.contentHash}\n`,
+    );
+  }
+  return `${owned.length}:${hash.digest('hex').slice(0, 32)}`;
+}
+
+/** What the register holds of the calendar's own entries once `plan` is applied over `current`. */
+export function afterPlan(current: readonly ReferralEntry[], plan: Plan): ReferralEntry[] {
+  const entries = new Map(current.map((entry) => [entry.id, entry]));
+  for (const entry of plan.deletes) entries.delete(entry.id);
+  for (const entry of [...plan.creates, ...plan.updates]) entries.set(entry.id, entry);
+  return [...entries.values()];
 }
 
 /** True when the plan changes nothing. */

@@ -89,10 +89,30 @@ describe('rest sink against nock', () => {
     ).rejects.toThrow(/answered 401: check sink.auth/);
   });
 
-  it('counts a 404 on delete as done (idempotent delete)', async () => {
+  it('counts an entry already gone as deleted (idempotent delete), also when it goes in between', async () => {
     const gone = entry('gone');
-    const scope = nock(BASE).delete(`/referrals/${gone.id}`).reply(404, { error: 'no entry' });
+    const scope = nock(BASE).get(`/referrals/${gone.id}`).reply(404, { error: 'no entry' });
     await sink().apply(plan({ deletes: [gone] }));
+    expect(scope.isDone()).toBe(true);
+    const racing = nock(BASE)
+      .get(`/referrals/${gone.id}`)
+      .reply(200, { ...gone, version: 3 })
+      .delete(`/referrals/${gone.id}`)
+      .matchHeader('if-match', '"3"')
+      .reply(404, { error: 'no entry' });
+    await sink().apply(plan({ deletes: [gone] }));
+    expect(racing.isDone()).toBe(true);
+  });
+
+  it('creates create-only, and leaves a manual entry that holds the id alone', async () => {
+    const one = entry('e1');
+    const scope = nock(BASE)
+      .put(`/referrals/${one.id}`)
+      .matchHeader('if-none-match', '*')
+      .reply(412, { error: 'If-None-Match: the entry exists' })
+      .get(`/referrals/${one.id}`)
+      .reply(200, { ...one, source: 'manual', version: 7 });
+    await sink().apply(plan({ creates: [one] }));
     expect(scope.isDone()).toBe(true);
   });
 });

@@ -6,7 +6,16 @@ import { referralSinkContract } from './referral-sink.contract.js';
 referralSinkContract({
   name: 'memory',
   async create() {
-    return { sink: new MemoryReferralSink(), dispose: async () => {} };
+    const sink = new MemoryReferralSink();
+    return {
+      sink,
+      backdoor: {
+        async put(entry) {
+          sink.put(entry);
+        },
+      },
+      dispose: async () => {},
+    };
   },
 });
 
@@ -14,8 +23,14 @@ referralSinkContract({
   name: 'sqlite',
   async create() {
     const db = openDatabase(':memory:');
+    const sink = new SqliteReferralSink(db);
     return {
-      sink: new SqliteReferralSink(db),
+      sink,
+      backdoor: {
+        async put(entry) {
+          sink.upsertSync(entry);
+        },
+      },
       dispose: async () => {
         db.close();
       },

@@ -10,11 +10,12 @@ referralSinkContract({
   name: 'rest (served register)',
   async create() {
     const db = openDatabase(':memory:');
+    const store = new SqliteReferralSink(db);
     const server = await startHttpService({
       host: '127.0.0.1',
       port: 0,
       routes: [
-        registerRoutes(new SqliteReferralSink(db), {
+        registerRoutes(store, {
           clientTokens: [],
           syncToken: 'contract-token',
           syncUser: null,
@@ -26,6 +27,11 @@ referralSinkContract({
     const sink = new RestReferralSink({ url: server.url, auth: { kind: 'bearer', token: 'contract-token' } });
     return {
       sink,
+      backdoor: {
+        async put(entry) {
+          store.upsertSync(entry);
+        },
+      },
       async dispose() {
         await sink.close();
         await server.close();

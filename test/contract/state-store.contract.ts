@@ -45,6 +45,7 @@ export function stateStoreContract(factory: StateStoreFactory): void {
         lastSyncAt: T0,
         lastSuccessAt: T0,
         lastError: null,
+        registerDigest: '3:abc',
       };
       await store.putSyncState(state);
       expect(await store.getSyncState('anna/ics-1')).toEqual(state);
@@ -54,6 +55,38 @@ export function stateStoreContract(factory: StateStoreFactory): void {
         cursor: null,
         lastError: 'calendar anna/ics-1: failed',
       });
+      await store.putSyncState({ ...state, registerDigest: null });
+      expect((await store.getSyncState('anna/ics-1'))?.registerDigest).toBeNull();
+    });
+
+    it('forgets the state of a calendar that left the directory, and only that one', async () => {
+      const store = await open();
+      const state = {
+        calendar: 'anna/graph-1',
+        cursor: { deltaLink: 'x' },
+        lastSyncAt: T0,
+        lastSuccessAt: T0,
+        lastError: null,
+        registerDigest: '1:f00',
+      };
+      await store.putSyncState(state);
+      await store.putSyncState({ ...state, calendar: 'bo/ics-1' });
+      await store.deleteSyncState('anna/graph-1');
+      await store.deleteSyncState('nobody/ics-1');
+      expect(await store.getSyncState('anna/graph-1')).toBeNull();
+      expect(await store.getSyncState('bo/ics-1')).toEqual({ ...state, calendar: 'bo/ics-1' });
+    });
+
+    it('keeps the first secret stored under a name, also when two processes ask at once', async () => {
+      const store = await open();
+      const [one, two] = await Promise.all([
+        store.ensureSecret('uidKey', 'first'),
+        store.ensureSecret('uidKey', 'second'),
+      ]);
+      expect(one).toBe(two);
+      expect(['first', 'second']).toContain(one);
+      expect(await store.ensureSecret('uidKey', 'third')).toBe(one);
+      expect(await store.ensureSecret('other', 'fourth')).toBe('fourth');
     });
 
     it('remembers the first time a key was seen, however often it is marked', async () => {

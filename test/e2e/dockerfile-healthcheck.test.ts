@@ -70,7 +70,7 @@ describe("the Docker image's default mode", () => {
       code = spawnSync(process.execPath, check, { encoding: 'utf8' }).status;
       if (code !== 0) await sleep(250);
     }
-    expect(code).toBe(0);
+    expect(code, `stdout: ${service.stdout()}\nstderr: ${service.stderr()}`).toBe(0);
     expect(service.stdout()).toMatch(/serving http:\/\/127\.0\.0\.1:\d+/);
   });
 });

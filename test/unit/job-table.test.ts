@@ -23,7 +23,7 @@ function appOnTempFiles() {
 }
 
 describe('the one job table', () => {
-  it('has the kinds both runtimes run, each slot: a sync per calendar, reports, pending mail, retention', async () => {
+  it('has the kinds both runtimes run, each slot: a sync per calendar, reports, pending mail, retention, departed calendars', async () => {
     const app = appOnTempFiles();
     try {
       const slot = [...app.jobs.values()].map((kind) => {
@@ -35,6 +35,7 @@ describe('the one job table', () => {
         ['sendDueReports', 1],
         ['retryPendingMail', 1],
         ['pruneRetention', 1],
+        ['removeDepartedCalendars', 1],
       ]);
     } finally {
       await app.close();
@@ -59,13 +60,13 @@ describe('the one job table', () => {
       await app.state.markSeen(['seen-old'], t('2025-01-01T10:00'));
       const prune = app.jobs.get('pruneRetention') as JobKind<unknown>;
       const outcome = await prune.handle({}, t('2026-03-03T09:10'));
-      expect(outcome).toEqual({ status: 'done', counts: { findings: 1, seen: 1 } });
+      expect(outcome).toEqual({ status: 'done', counts: { findings: 1, seen: 1, ended: 0 } });
       const left = await app.state.listFindings({ from: 0, to: t('2026-03-03T09:10') });
       expect(left.map((finding) => finding.key)).toEqual(['recent']);
       // A second run changes nothing (idempotent).
       expect(await prune.handle({}, t('2026-03-03T09:15'))).toEqual({
         status: 'done',
-        counts: { findings: 0, seen: 0 },
+        counts: { findings: 0, seen: 0, ended: 0 },
       });
     } finally {
       await app.close();

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { isEmptyPlan, reconcile } from '../../src/domain/reconcile.js';
+import {
+  afterPlan,
+  isEmptyPlan,
+  planOwnershipProblem,
+  reconcile,
+  registerDigest,
+} from '../../src/domain/reconcile.js';
 import {
   CALENDAR_SOURCE,
+  isCalendarEntryId,
+  isCalendarOwned,
+  isKeyedUid,
+  MANUAL_SOURCE,
   type ReferralEntry,
   referralContentHash,
   referralEntryId,
+  sourceRefUid,
 } from '../../src/domain/referral-entry.js';
 
 const HOUR = 3_600_000;
@@ -172,5 +183,63 @@ describe('reconcile', () => {
     expect(referralEntryId('anna', 'anna/ics-1', 'uid-1', NOW)).not.toBe(
       referralEntryId('anna', 'anna/ics-1', 'uid-1', NOW + 1),
     );
+  });
+});
+
+describe('ownership, drift and keyed uids', () => {
+  it('updates an owned entry edited behind its back even when its content hash was left as it was', () => {
+    const edited = { ...entry('a', 2), label: 'Semester' };
+    expect(reconcile([entry('a', 2)], [edited], options)).toMatchObject({
+      updates: [entry('a', 2)],
+      unchanged: 0,
+    });
+  });
+
+  it('plans nothing for manual entries, whatever they claim, and refuses plans that name one', () => {
+    const manual = entry('m', 2, { source: MANUAL_SOURCE });
+    const plan = reconcile([], [manual], options);
+    expect(isEmptyPlan(plan)).toBe(true);
+    expect(isCalendarOwned(manual)).toBe(false);
+    expect(planOwnershipProblem({ ...plan, deletes: [manual] })).toMatch(/not a calendar entry/);
+    expect(planOwnershipProblem({ ...plan, creates: [entry('x', 2, { calendar: 'bo/ics-1' })] })).toMatch(
+      /not a calendar entry of this calendar/,
+    );
+    expect(planOwnershipProblem(reconcile([entry('a', 2)], [], options))).toBeNull();
+  });
+
+  it('keys uids: stable for one key, different for another, recognisable, never the uid', () => {
+    const one = sourceRefUid('key-1', 'privat-abort-2026@example');
+    expect(one).toBe(sourceRefUid('key-1', 'privat-abort-2026@example'));
+    expect(one).not.toBe(sourceRefUid('key-2', 'privat-abort-2026@example'));
+    expect(one).toMatch(/^hmac-sha256:[0-9a-f]{32}$/);
+    expect(one).not.toContain('abort');
+    expect(isKeyedUid(one)).toBe(true);
+    expect(isKeyedUid('privat-abort-2026@example')).toBe(false);
+    expect(isCalendarEntryId(entry('a', 2).id)).toBe(true);
+    expect(isCalendarEntryId('web-1')).toBe(false);
+  });
+
+  it('rewrites a verbatim uid an older hanvisa stored, also in ended and out-of-window entries', () => {
+    const key = 'k';
+    const keyed = (item: ReferralEntry) => ({
+      ...item,
+      sourceRef: { ...item.sourceRef, uid: sourceRefUid(key, item.sourceRef.uid) },
+    });
+    const current = [entry('now', 2), entry('ended', -5), entry('later', 24 * 30)];
+    const plan = reconcile([keyed(entry('now', 2))], current, { ...options, uidKey: key });
+    expect(plan.updates).toEqual(current.map(keyed));
+    expect(plan).toMatchObject({ creates: [], deletes: [] });
+    const after = afterPlan(current, plan);
+    expect(isEmptyPlan(reconcile([keyed(entry('now', 2))], after, { ...options, uidKey: key }))).toBe(true);
+  });
+
+  it('digests what the register holds of a calendar: any stored change shows, manual entries do not', () => {
+    const entries = [entry('a', 2), entry('b', 3)];
+    const digest = registerDigest(entries, 'anna/ics-1');
+    expect(registerDigest([...entries].reverse(), 'anna/ics-1')).toBe(digest);
+    expect(registerDigest([entry('a', 2)], 'anna/ics-1')).not.toBe(digest);
+    expect(registerDigest([entry('a', 2), { ...entry('b', 3), label: 'x' }], 'anna/ics-1')).not.toBe(digest);
+    expect(registerDigest([...entries, entry('m', 4, { source: MANUAL_SOURCE })], 'anna/ics-1')).toBe(digest);
+    expect(registerDigest([...entries, entry('o', 4, { calendar: 'bo/ics-1' })], 'anna/ics-1')).toBe(digest);
   });
 });

@@ -107,6 +107,7 @@ describe('no subject text reaches a report', () => {
       occurrences,
       { employee: 'anna', extension: '1', calendar: 'anna/ics-1' },
       config.policy,
+      'test-uid-key',
     );
     const now = t('2026-03-03T09:10');
     const findings = await run({

@@ -56,6 +56,7 @@ function round(occurrences: Occurrence[], now: number): RuleRound {
     occurrences,
     { employee: 'anna', extension: '1', calendar: 'anna/ics-1' },
     { codes: TABLE, private: 'referCodeOnly', fallback: {} },
+    'test-uid-key',
   );
   return {
     calendar: 'anna/ics-1',
@@ -176,6 +177,7 @@ describe('rule runner (sightings across rounds)', () => {
       occurrences,
       { employee: 'anna', extension: '1', calendar: calendar.id },
       config.policy,
+      'test-uid-key',
     );
     return {
       calendar,

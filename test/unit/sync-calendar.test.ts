@@ -3,11 +3,16 @@ import { MemoryCalendarSource } from '../../src/adapters/memory-calendar-source.
 import { MemoryReferralSink } from '../../src/adapters/sinks/memory-referral-sink.js';
 import { MemoryStateStore } from '../../src/adapters/stores/memory-state-store.js';
 import type { CalendarRef } from '../../src/app/ports/calendar-source.js';
-import { type SyncDependencies, syncCalendar } from '../../src/app/sync-calendar.js';
+import { type SyncDependencies, syncCalendar, uidKeyOf } from '../../src/app/sync-calendar.js';
 import { summarise, syncCycle } from '../../src/app/sync-cycle.js';
 import { TransientError } from '../../src/domain/errors.js';
 import type { Occurrence } from '../../src/domain/occurrence.js';
-import { CALENDAR_SOURCE, referralContentHash } from '../../src/domain/referral-entry.js';
+import {
+  CALENDAR_SOURCE,
+  type ReferralEntry,
+  referralContentHash,
+  sourceRefUid,
+} from '../../src/domain/referral-entry.js';
 import { sampleConfig } from '../helpers/sample-config.js';
 
 const HOUR = 3_600_000;
@@ -39,6 +44,12 @@ function occurrence(
   };
 }
 
+/** What `sourceRef.uid` holds for an event uid under the state store's uid key. */
+async function keyedUids(state: MemoryStateStore): Promise<(uid: string) => string> {
+  const key = await uidKeyOf(state);
+  return (uid) => sourceRefUid(key, uid);
+}
+
 function setup() {
   const source = new MemoryCalendarSource();
   const sink = new MemoryReferralSink();
@@ -49,7 +60,7 @@ function setup() {
 
 describe('syncCalendar', () => {
   it('creates entries for coded occurrences only, with label and mode, never the subject', async () => {
-    const { source, sink, deps } = setup();
+    const { source, sink, state, deps } = setup();
     source.set(anna.id, [
       occurrence('m', 'MÖT: Hemlig budget', 2),
       occurrence('i', 'LUN; Lunch', 4),
@@ -61,11 +72,12 @@ describe('syncCalendar', () => {
     const result = await syncCalendar(deps, anna, { now: NOW });
     expect(result).toMatchObject({ status: 'synced', created: 4, updated: 0, deleted: 0 });
     const entries = await sink.list({});
+    const ref = await keyedUids(state);
     expect(entries.map((entry) => [entry.sourceRef.uid, entry.label, entry.mode])).toEqual([
-      ['m', 'Möte', 'referred'],
-      ['i', 'Lunch', 'infoOnly'],
-      ['o', 'Frånvarande', 'referred'],
-      ['p', 'Ledig', 'referred'],
+      [ref('m'), 'Möte', 'referred'],
+      [ref('i'), 'Lunch', 'infoOnly'],
+      [ref('o'), 'Frånvarande', 'referred'],
+      [ref('p'), 'Ledig', 'referred'],
     ]);
     expect(JSON.stringify(entries)).not.toMatch(/Hemlig|Tandläkare|secret/);
   });
@@ -97,7 +109,7 @@ describe('syncCalendar', () => {
   });
 
   it('never touches entries it does not own, nor entries that already ended', async () => {
-    const { source, sink, deps } = setup();
+    const { source, sink, state, deps } = setup();
     source.set(anna.id, [occurrence('past', 'MÖT: igår', -3), occurrence('a', 'MÖT: x', 2)]);
     const manualContent = {
       employee: 'anna',
@@ -108,30 +120,60 @@ describe('syncCalendar', () => {
       start: NOW + HOUR,
       end: NOW + 2 * HOUR,
     };
-    await sink.apply({
-      calendar: anna.id,
-      creates: [
-        {
-          id: 'manual-1',
-          ...manualContent,
-          source: 'web',
-          sourceRef: { calendar: anna.id, uid: 'web', recurrenceId: null },
-          contentHash: referralContentHash(manualContent),
-        },
-      ],
-      updates: [],
-      deletes: [],
-      unchanged: 0,
-      refused: null,
+    sink.put({
+      id: 'manual-1',
+      ...manualContent,
+      source: 'web',
+      sourceRef: { calendar: anna.id, uid: 'web', recurrenceId: null },
+      contentHash: referralContentHash(manualContent),
     });
     await syncCalendar(deps, anna, { now: NOW - 4 * HOUR });
     source.set(anna.id, []);
     await syncCalendar(deps, anna, { now: NOW });
     const left = await sink.list({});
     expect(left.map((entry) => [entry.source, entry.sourceRef.uid])).toEqual([
-      [CALENDAR_SOURCE, 'past'],
+      [CALENDAR_SOURCE, (await keyedUids(state))('past')],
       ['web', 'web'],
     ]);
+  });
+
+  it('restores an entry deleted or edited behind its back within one round, though the calendar did not change', async () => {
+    const { source, sink, deps } = setup();
+    source.set(anna.id, [occurrence('a', 'MÖT: x', 2), occurrence('b', 'LUN: y', 4)]);
+    await syncCalendar(deps, anna, { now: NOW });
+    const [a, b] = await sink.list({ calendar: anna.id });
+    expect(await syncCalendar(deps, anna, { now: NOW })).toMatchObject({ status: 'unchanged' });
+    sink.remove(a?.id as string);
+    // Edited in place, content hash left as it was: the row no longer says what its hash says.
+    sink.put({ ...(b as ReferralEntry), label: 'Semester', end: NOW + 48 * HOUR });
+    const repaired = await syncCalendar(deps, anna, { now: NOW });
+    expect(repaired).toMatchObject({ status: 'synced', created: 1, updated: 1, deleted: 0 });
+    expect(repaired.warnings).toEqual([
+      'calendar anna/ics-1: its referrals were changed outside hanvisa; read in full and restored',
+    ]);
+    expect(await sink.list({ calendar: anna.id })).toEqual([a, b]);
+    expect(await syncCalendar(deps, anna, { now: NOW })).toMatchObject({ status: 'unchanged' });
+  });
+
+  it('deletes a calendar entry forged behind its back, and leaves manual entries alone', async () => {
+    const { source, sink, deps } = setup();
+    source.set(anna.id, [occurrence('a', 'MÖT: x', 2)]);
+    await syncCalendar(deps, anna, { now: NOW });
+    const [a] = await sink.list({ calendar: anna.id });
+    const forged = {
+      ...(a as ReferralEntry),
+      id: 'f'.repeat(32),
+      start: NOW + 5 * HOUR,
+      end: NOW + 6 * HOUR,
+    };
+    const manual = { ...forged, id: 'web-1', source: 'manual' };
+    sink.put(forged);
+    sink.put(manual);
+    expect(await syncCalendar(deps, anna, { now: NOW })).toMatchObject({ status: 'synced', deleted: 1 });
+    expect(await sink.list({ calendar: anna.id })).toEqual([a, manual]);
+    // A manual entry changed or deleted is none of sync's business: no full read for it.
+    sink.remove('web-1');
+    expect(await syncCalendar(deps, anna, { now: NOW })).toMatchObject({ status: 'unchanged' });
   });
 
   it('a failing source yields no plan: referrals and cursor stay, the error names the calendar id only', async () => {

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticUid } from '../../bench/queue/synthetic-source.js';
+import { UID_KEY_NAME } from '../../src/app/sync-calendar.js';
+import { sourceRefUid } from '../../src/domain/referral-entry.js';
 import { syncJobId } from '../../workers/jobs.js';
 import { enqueueSyncCycle } from '../../workers/scheduler.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -57,11 +60,27 @@ function spec(redis: RedisServer, config: string, extra: Record<string, unknown>
   };
 }
 
+/** The uid key every worker hashed `sourceRef.uid` with: one, shared through Redis. */
+async function uidKeyIn(redisUrl: string): Promise<string> {
+  const redis = new Redis(redisUrl);
+  try {
+    return (await redis.get(`hanvisa:secret:${UID_KEY_NAME}`)) as string;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Every calendar has exactly its EVENTS referrals, each once: none lost, none duplicated. */
-function expectCompleteRegister(dir: string, calendarIds: readonly string[]): void {
+async function expectCompleteRegister(
+  dir: string,
+  calendarIds: readonly string[],
+  redisUrl: string,
+): Promise<void> {
   const entries = readRegister(dir);
+  const key = await uidKeyIn(redisUrl);
+  expect(key).toEqual(expect.any(String));
   const expected = calendarIds.flatMap((id) =>
-    Array.from({ length: EVENTS }, (_, index) => `${id} ${syntheticUid(id, index)}`),
+    Array.from({ length: EVENTS }, (_, index) => `${id} ${sourceRefUid(key, syntheticUid(id, index))}`),
   );
   const actual = entries.map((entry) => `${entry.sourceRef.calendar} ${entry.sourceRef.uid}`);
   expect(new Set(entries.map((entry) => entry.id)).size).toBe(entries.length);
@@ -82,7 +101,7 @@ describe('crash recovery (real processes, real Redis)', () => {
     first.process.kill('SIGKILL');
     await first.exited;
     await waitFor('all 50 synced', async () => (await syncedCount(redis.url, fixture.calendarIds)) === 50);
-    expectCompleteRegister(fixture.dir, fixture.calendarIds);
+    await expectCompleteRegister(fixture.dir, fixture.calendarIds, redis.url);
     expect(await producer.queue.getFailedCount()).toBe(0);
     second.process.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -104,7 +123,7 @@ describe('crash recovery (real processes, real Redis)', () => {
     await sleep(1_000);
     await redis.start();
     await waitFor('all 30 synced', async () => (await syncedCount(redis.url, fixture.calendarIds)) === 30);
-    expectCompleteRegister(fixture.dir, fixture.calendarIds);
+    await expectCompleteRegister(fixture.dir, fixture.calendarIds, redis.url);
     expect(await producer.queue.getFailedCount()).toBe(0);
     for (const worker of workers) worker.process.kill('SIGTERM');
     expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0]);
@@ -133,7 +152,7 @@ describe('crash recovery (real processes, real Redis)', () => {
     // The job it never started waits for the next worker.
     const next = track(await startWorkerChild(spec(redis, fixture.file)));
     await waitFor('both synced', async () => (await syncedCount(redis.url, fixture.calendarIds)) === 2);
-    expectCompleteRegister(fixture.dir, fixture.calendarIds);
+    await expectCompleteRegister(fixture.dir, fixture.calendarIds, redis.url);
     next.process.kill('SIGTERM');
     await next.exited;
   });
@@ -165,7 +184,7 @@ describe('crash recovery (real processes, real Redis)', () => {
       async () => (await syncedCount(redis.url, fixture.calendarIds)) === 1,
     );
     await waitFor('completed', async () => (await job?.getState()) === 'completed');
-    expectCompleteRegister(fixture.dir, fixture.calendarIds);
+    await expectCompleteRegister(fixture.dir, fixture.calendarIds, redis.url);
     next.process.kill('SIGTERM');
     await next.exited;
   });

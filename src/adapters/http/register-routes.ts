@@ -1,7 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ReferralQuery } from '../../app/ports/referral-sink.js';
-import { CALENDAR_SOURCE, type ReferralEntry, referralContentHash } from '../../domain/referral-entry.js';
+import {
+  CALENDAR_SOURCE,
+  isCalendarEntryId,
+  MANUAL_SOURCE,
+  type ReferralEntry,
+  referralContentHash,
+} from '../../domain/referral-entry.js';
 import type { VersionedEntry } from '../sinks/sqlite-referral-sink.js';
 import { type ApiCredentials, type Principal, requireApiCredential } from './api-auth.js';
 import type { HttpRoutes } from './http-service.js';
@@ -20,9 +26,6 @@ export interface VersionedRegister {
   upsertSync(entry: ReferralEntry): number;
   deleteSync(id: string): boolean;
 }
-
-/** The source of every entry an API client writes: the guidelines' web and phone referrals. */
-export const MANUAL_SOURCE = 'manual';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -78,6 +81,9 @@ function preconditionFailure(request: FastifyRequest, current: VersionedEntry | 
 function ownsCalendarEntries(principal: Principal | undefined): boolean {
   return principal?.kind === 'sync';
 }
+
+const RESERVED =
+  'ids of 32 hex digits are those of calendar entries: give a manual entry another id (e.g. a UUID)';
 
 const OWNED =
   'this referral comes from the employee calendar and is kept by hanvisa: change the calendar event, or write a manual entry with another id';
@@ -144,6 +150,8 @@ export function registerRoutes(register: VersionedRegister, credentials: ApiCred
         !ownsCalendarEntries(request.principal)
       )
         return problem(reply, 409, OWNED);
+      if (current === null && isCalendarEntryId(id) && !ownsCalendarEntries(request.principal))
+        return problem(reply, 409, RESERVED);
       const failure = preconditionFailure(request, current);
       if (failure !== null) return problem(reply, 412, failure);
       const entry = entryFromBody(parsed.data, request.principal);

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReferralQuery, ReferralSink } from '../../app/ports/referral-sink.js';
 import { PermanentError, TransientError } from '../../domain/errors.js';
-import type { Plan } from '../../domain/reconcile.js';
-import type { ReferralEntry } from '../../domain/referral-entry.js';
+import type { Instant } from '../../domain/occurrence.js';
+import { type Plan, planOwnershipProblem } from '../../domain/reconcile.js';
+import { CALENDAR_SOURCE, isCalendarOwned, type ReferralEntry } from '../../domain/referral-entry.js';
 import { retryAfterMs as parseRetryAfter } from '../http/retry-after.js';
 
 export type RestSinkAuth =
@@ -34,6 +35,12 @@ const WHERE = 'the referral register (sink.url)';
  * half-way is simply applied again by the retried job. 5xx, 429 and network errors are retried
  * with backoff and end in a TransientError; other 4xx are a PermanentError. Messages name the
  * entry id and status, never the URL or credentials.
+ *
+ * Ownership: it sends only calendar entries of the plan's calendar (`planOwnershipProblem`),
+ * and never overwrites or deletes an entry that is not calendar-owned in the register: a
+ * create is a create-only PUT (`If-None-Match: *`); an update or delete, and a create that
+ * found the id taken, first reads the entry and writes only when it is calendar-owned, with
+ * `If-Match` on the version it read, so a manual write in between is not lost.
  */
 export class RestReferralSink implements ReferralSink {
   readonly #base: string;
@@ -84,8 +91,11 @@ export class RestReferralSink implements ReferralSink {
         `calendar ${plan.calendar}: refusing to apply a plan the mass-delete guard stopped`,
       );
     }
+    const problem = planOwnershipProblem(plan);
+    if (problem !== null) throw new PermanentError(problem);
     const tasks: (() => Promise<void>)[] = [
-      ...[...plan.creates, ...plan.updates].map((entry) => () => this.#put(entry)),
+      ...plan.creates.map((entry) => () => this.#create(entry)),
+      ...plan.updates.map((entry) => () => this.#update(entry)),
       ...plan.deletes.map((entry) => () => this.#delete(entry.id)),
     ];
     let next = 0;
@@ -98,6 +108,24 @@ export class RestReferralSink implements ReferralSink {
     await Promise.all(Array.from({ length: Math.min(this.#concurrency, tasks.length) }, run));
   }
 
+  async get(id: string): Promise<ReferralEntry | null> {
+    return (await this.#getVersioned(id))?.entry ?? null;
+  }
+
+  async ownedCalendars(): Promise<string[]> {
+    const entries = await this.list({ source: CALENDAR_SOURCE });
+    return [...new Set(entries.map((entry) => entry.sourceRef.calendar))].sort();
+  }
+
+  /** Only hanvisa's own entries: the rest of a register hanvisa merely writes to is not its to prune. */
+  async pruneEnded(before: Instant): Promise<number> {
+    const ended = (await this.list({ source: CALENDAR_SOURCE })).filter(
+      (entry) => isCalendarOwned(entry) && entry.end < before,
+    );
+    for (const entry of ended) await this.#delete(entry.id);
+    return ended.length;
+  }
+
   /** Whether the register answers (readiness). */
   async ping(): Promise<void> {
     await this.#request('GET', '?source=none', 'check the register', undefined, []);
@@ -105,26 +133,63 @@ export class RestReferralSink implements ReferralSink {
 
   async close(): Promise<void> {}
 
-  async #put(entry: ReferralEntry): Promise<void> {
+  /** Creates an entry (create-only); when the id is taken, handles it like an update. */
+  async #create(entry: ReferralEntry): Promise<void> {
+    const response = await this.#request(
+      'PUT',
+      `/${encodeURIComponent(entry.id)}`,
+      `write entry ${entry.id}`,
+      entry,
+      [412],
+      { 'if-none-match': '*' },
+    );
+    await response.body?.cancel();
+    if (response.status === 412) await this.#update(entry);
+  }
+
+  /** Updates an entry the register holds as calendar-owned; leaves any other entry alone. */
+  async #update(entry: ReferralEntry): Promise<void> {
+    const current = await this.#getVersioned(entry.id);
+    if (current !== null && !isCalendarOwned(current.entry)) return;
     const response = await this.#request(
       'PUT',
       `/${encodeURIComponent(entry.id)}`,
       `write entry ${entry.id}`,
       entry,
       [],
+      current === null ? { 'if-none-match': '*' } : { 'if-match': `"${current.version}"` },
     );
     await response.body?.cancel();
   }
 
   async #delete(id: string): Promise<void> {
+    const current = await this.#getVersioned(id);
+    if (current === null || !isCalendarOwned(current.entry)) return;
     const response = await this.#request(
       'DELETE',
       `/${encodeURIComponent(id)}`,
       `delete entry ${id}`,
       undefined,
       [404],
+      { 'if-match': `"${current.version}"` },
     );
     await response.body?.cancel();
+  }
+
+  async #getVersioned(id: string): Promise<{ entry: ReferralEntry; version: number } | null> {
+    const response = await this.#request(
+      'GET',
+      `/${encodeURIComponent(id)}`,
+      `read entry ${id}`,
+      undefined,
+      [404],
+    );
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    const { version, ...entry } = (await response.json()) as ReferralEntry & { version: number };
+    return { entry, version };
   }
 
   async #request(
@@ -133,8 +198,9 @@ export class RestReferralSink implements ReferralSink {
     what: string,
     body: unknown,
     alsoFine: readonly number[],
+    conditions: Record<string, string> = {},
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...conditions };
     if (this.#authorization !== null) headers.authorization = this.#authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let lastProblem = '';

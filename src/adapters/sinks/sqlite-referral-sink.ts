@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { ReferralQuery, ReferralSink } from '../../app/ports/referral-sink.js';
 import { PermanentError } from '../../domain/errors.js';
-import type { Plan } from '../../domain/reconcile.js';
-import type { ReferralEntry } from '../../domain/referral-entry.js';
+import type { Instant } from '../../domain/occurrence.js';
+import { type Plan, planOwnershipProblem } from '../../domain/reconcile.js';
+import { CALENDAR_SOURCE, type ReferralEntry } from '../../domain/referral-entry.js';
 
 interface EntryRow {
   id: string;
@@ -43,15 +44,41 @@ export function rowToEntry(row: EntryRow): ReferralEntry {
   };
 }
 
+const COLUMNS = `(id, employee, extension, reason, label, mode, start, "end", source, calendar, uid,
+         recurrence_id, content_hash, version, updated_at)
+       VALUES (@id, @employee, @extension, @reason, @label, @mode, @start, @end, @source, @calendar, @uid,
+         @recurrenceId, @contentHash, 1, @now)`;
+
+const SET_ALL = `employee = excluded.employee, extension = excluded.extension,
+         reason = excluded.reason, label = excluded.label, mode = excluded.mode, start = excluded.start,
+         "end" = excluded."end", source = excluded.source, calendar = excluded.calendar, uid = excluded.uid,
+         recurrence_id = excluded.recurrence_id, content_hash = excluded.content_hash,
+         version = referral_entry.version + 1, updated_at = excluded.updated_at`;
+
+/** True when the stored row differs from the new one in any stored field (not only the hash: rows can be edited behind hanvisa's back). */
+const DIFFERS = `(referral_entry.employee IS NOT excluded.employee OR referral_entry.extension IS NOT excluded.extension
+         OR referral_entry.reason IS NOT excluded.reason OR referral_entry.label IS NOT excluded.label
+         OR referral_entry.mode IS NOT excluded.mode OR referral_entry.start IS NOT excluded.start
+         OR referral_entry."end" IS NOT excluded."end" OR referral_entry.source IS NOT excluded.source
+         OR referral_entry.calendar IS NOT excluded.calendar OR referral_entry.uid IS NOT excluded.uid
+         OR referral_entry.recurrence_id IS NOT excluded.recurrence_id
+         OR referral_entry.content_hash IS NOT excluded.content_hash)`;
+
 /**
  * The embedded referral register in SQLite. Each plan is applied in one transaction; upserts
- * keep the row when the content hash is the same, so applying a plan twice changes nothing
- * (not even the version).
+ * keep the row when nothing stored differs, so applying a plan twice changes nothing (not even
+ * the version). Sync's writes (`apply`) only ever change rows whose source is `calendar`: a
+ * manual row is neither overwritten nor deleted, whatever the plan says.
  */
 export class SqliteReferralSink implements ReferralSink {
   readonly #db: Database.Database;
   readonly #upsert: Database.Statement;
+  readonly #upsertOwned: Database.Statement;
   readonly #delete: Database.Statement;
+  readonly #deleteOwned: Database.Statement;
+  readonly #ownedCalendars: Database.Statement;
+  /** One prepared statement per filter combination (at most eight): `list` runs every round. */
+  readonly #lists = new Map<string, Database.Statement>();
   readonly #get: Database.Statement;
   readonly #ownsDb: boolean;
 
@@ -59,18 +86,19 @@ export class SqliteReferralSink implements ReferralSink {
     this.#db = db;
     this.#ownsDb = options.ownsDb ?? false;
     this.#upsert = db.prepare(
-      `INSERT INTO referral_entry (id, employee, extension, reason, label, mode, start, "end", source, calendar, uid,
-         recurrence_id, content_hash, version, updated_at)
-       VALUES (@id, @employee, @extension, @reason, @label, @mode, @start, @end, @source, @calendar, @uid,
-         @recurrenceId, @contentHash, 1, @now)
-       ON CONFLICT (id) DO UPDATE SET employee = excluded.employee, extension = excluded.extension,
-         reason = excluded.reason, label = excluded.label, mode = excluded.mode, start = excluded.start,
-         "end" = excluded."end", source = excluded.source, calendar = excluded.calendar, uid = excluded.uid,
-         recurrence_id = excluded.recurrence_id, content_hash = excluded.content_hash,
-         version = referral_entry.version + 1, updated_at = excluded.updated_at
-       WHERE referral_entry.content_hash <> excluded.content_hash`,
+      `INSERT INTO referral_entry ${COLUMNS} ON CONFLICT (id) DO UPDATE SET ${SET_ALL} WHERE ${DIFFERS}`,
+    );
+    this.#upsertOwned = db.prepare(
+      `INSERT INTO referral_entry ${COLUMNS} ON CONFLICT (id) DO UPDATE SET ${SET_ALL}
+       WHERE referral_entry.source = '${CALENDAR_SOURCE}' AND ${DIFFERS}`,
     );
     this.#delete = db.prepare('DELETE FROM referral_entry WHERE id = ?');
+    this.#deleteOwned = db.prepare(
+      `DELETE FROM referral_entry WHERE id = ? AND source = '${CALENDAR_SOURCE}'`,
+    );
+    this.#ownedCalendars = db.prepare(
+      `SELECT DISTINCT calendar FROM referral_entry WHERE source = '${CALENDAR_SOURCE}' ORDER BY calendar`,
+    );
     this.#get = db.prepare('SELECT * FROM referral_entry WHERE id = ?');
   }
 
@@ -95,10 +123,19 @@ export class SqliteReferralSink implements ReferralSink {
       params.push(query.source);
     }
     const sql = `SELECT * FROM referral_entry ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start, id`;
-    return (this.#db.prepare(sql).all(...params) as EntryRow[]).map((row) => ({
+    let statement = this.#lists.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#lists.set(sql, statement);
+    }
+    return (statement.all(...params) as EntryRow[]).map((row) => ({
       entry: rowToEntry(row),
       version: row.version,
     }));
+  }
+
+  async get(id: string): Promise<ReferralEntry | null> {
+    return this.getSync(id)?.entry ?? null;
   }
 
   getSync(id: string): VersionedEntry | null {
@@ -122,12 +159,22 @@ export class SqliteReferralSink implements ReferralSink {
         `calendar ${plan.calendar}: refusing to apply a plan the mass-delete guard stopped`,
       );
     }
+    const problem = planOwnershipProblem(plan);
+    if (problem !== null) throw new PermanentError(problem);
     const now = Date.now();
     this.#db.transaction(() => {
-      for (const entry of plan.creates) this.#upsert.run(this.#params(entry, now));
-      for (const entry of plan.updates) this.#upsert.run(this.#params(entry, now));
-      for (const entry of plan.deletes) this.#delete.run(entry.id);
+      for (const entry of plan.creates) this.#upsertOwned.run(this.#params(entry, now));
+      for (const entry of plan.updates) this.#upsertOwned.run(this.#params(entry, now));
+      for (const entry of plan.deletes) this.#deleteOwned.run(entry.id);
     })();
+  }
+
+  async ownedCalendars(): Promise<string[]> {
+    return (this.#ownedCalendars.all() as { calendar: string }[]).map((row) => row.calendar);
+  }
+
+  async pruneEnded(before: Instant): Promise<number> {
+    return this.#db.prepare('DELETE FROM referral_entry WHERE "end" < ?').run(before).changes;
   }
 
   async close(): Promise<void> {

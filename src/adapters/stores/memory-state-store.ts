@@ -6,6 +6,12 @@ export class MemoryStateStore implements StateStore {
   readonly #states = new Map<string, CalendarSyncState>();
   readonly #seen = new Map<string, Instant>();
   readonly #findings = new Map<string, Finding>();
+  readonly #secrets: Map<string, string>;
+
+  /** `secrets`: values `ensureSecret` starts with (tests that need a known uid key). */
+  constructor(options: { secrets?: Readonly<Record<string, string>> } = {}) {
+    this.#secrets = new Map(Object.entries(options.secrets ?? {}));
+  }
 
   async getSyncState(calendar: string): Promise<CalendarSyncState | null> {
     return this.#states.get(calendar) ?? null;
@@ -13,6 +19,17 @@ export class MemoryStateStore implements StateStore {
 
   async putSyncState(state: CalendarSyncState): Promise<void> {
     this.#states.set(state.calendar, state);
+  }
+
+  async deleteSyncState(calendar: string): Promise<void> {
+    this.#states.delete(calendar);
+  }
+
+  async ensureSecret(name: string, candidate: string): Promise<string> {
+    const stored = this.#secrets.get(name);
+    if (stored !== undefined) return stored;
+    this.#secrets.set(name, candidate);
+    return candidate;
   }
 
   async markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>> {

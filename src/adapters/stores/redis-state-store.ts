@@ -34,11 +34,16 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
 return #keys`;
 
+/** SET NX then GET, in one round trip: every caller gets the value that was stored first. */
+const ENSURE_SECRET = `
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1])`;
+
 const BATCH = 1000;
 
 /**
  * The state store of the distributed runtime, shared by every worker on every host. Keys live
- * under `prefix`: `state:<calendar>` (JSON), `seen:at` (sorted set: key scored by its first-seen instant, ZADD NX),
+ * under `prefix`: `state:<calendar>` (JSON), `secret:<name>` (the uid key), `seen:at` (sorted set: key scored by its first-seen instant, ZADD NX),
  * `finding` (hash key → JSON) with `finding:start` (sorted set by occurrence start). Every
  * write is idempotent and atomic per call (Lua), so a retried or duplicated job changes nothing.
  * Values hold ids, codes and instants only, never subject text or addresses.
@@ -61,12 +66,23 @@ export class RedisStateStore implements StateStore {
   async getSyncState(calendar: string): Promise<CalendarSyncState | null> {
     const text = await this.#redis.get(this.#key(`state:${calendar}`));
     if (text === null) return null;
-    const stored = JSON.parse(text) as Omit<CalendarSyncState, 'cursor'> & { cursor: SourceCursor | null };
-    return { ...stored, calendar };
+    const stored = JSON.parse(text) as Omit<CalendarSyncState, 'cursor' | 'registerDigest'> & {
+      cursor: SourceCursor | null;
+      registerDigest?: string | null;
+    };
+    return { ...stored, calendar, registerDigest: stored.registerDigest ?? null };
   }
 
   async putSyncState(state: CalendarSyncState): Promise<void> {
     await this.#redis.set(this.#key(`state:${state.calendar}`), JSON.stringify(state));
+  }
+
+  async deleteSyncState(calendar: string): Promise<void> {
+    await this.#redis.del(this.#key(`state:${calendar}`));
+  }
+
+  async ensureSecret(name: string, candidate: string): Promise<string> {
+    return (await this.#redis.eval(ENSURE_SECRET, 1, this.#key(`secret:${name}`), candidate)) as string;
   }
 
   async markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>> {

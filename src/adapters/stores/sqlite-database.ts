@@ -54,7 +54,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX finding_start ON finding (occurrence_start);`,
   // 2: first-seen times are pruned by age (retention).
   'CREATE INDEX first_seen_seen_at ON first_seen (seen_at);',
-  // 3: Graph change-notification subscriptions (push), one per calendar; the clientState only hashed.
+  // 3: drift repair (the digest of each calendar's own entries), the uid key, retention of ended entries.
+  `ALTER TABLE calendar_state ADD COLUMN register_digest TEXT;
+   CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+   CREATE INDEX referral_entry_end ON referral_entry ("end");`,
+  // 4: Graph change-notification subscriptions (push), one per calendar; the clientState only hashed.
   `CREATE TABLE push_subscription (
      calendar TEXT PRIMARY KEY,
      subscription_id TEXT UNIQUE,
@@ -75,29 +79,67 @@ const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Opens (creating the folder and file when missing) and migrates the embedded database. */
+/**
+ * Opens (creating the folder and file when missing) and migrates the embedded database. Any
+ * number of processes may open one file at once, a new one included: the busy timeout is set
+ * before anything else touches the file, and the migrations run in one IMMEDIATE transaction.
+ */
 export function openDatabase(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  try {
+    db.pragma('busy_timeout = 10000');
+    // Switching a new file to WAL takes an exclusive lock for which SQLite does not always call
+    // the busy handler: processes opening one new file together retry it themselves.
+    whileBusy(() => db.pragma('journal_mode = WAL'));
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    whileBusy(() => migrate(db, file));
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 
+const BUSY_RETRY_MS = 10_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `work`, again after a short pause while SQLite answers SQLITE_BUSY, for up to 10 s. */
+function whileBusy<T>(work: () => T): T {
+  const deadline = Date.now() + BUSY_RETRY_MS;
+  for (;;) {
+    try {
+      return work();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+}
+
+/**
+ * Brings the file to SCHEMA_VERSION. The version is read and bumped inside one IMMEDIATE
+ * transaction, which takes the write lock before reading: a second process opening the same
+ * new file waits (busy timeout), then reads the version the first one wrote and runs nothing,
+ * instead of both reading 0 and the second failing with "table … already exists".
+ */
 function migrate(db: Database.Database, file: string): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new PermanentError(
+  const newer = (current: number) =>
+    new PermanentError(
       `${file}: database schema version ${current} is newer than this hanvisa (${MIGRATIONS.length}); upgrade hanvisa`,
     );
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  // Most opens find the file current: check without taking the write lock.
+  const seen = db.pragma('user_version', { simple: true }) as number;
+  if (seen > MIGRATIONS.length) throw newer(seen);
+  if (seen === MIGRATIONS.length) return;
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) throw newer(current);
+    for (let version = current; version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
 }

@@ -29,7 +29,7 @@ function toRecord(row: Row): PushSubscription {
   };
 }
 
-/** Push subscriptions in the embedded database (tables `push_subscription` and `push_notified`, migration 3). */
+/** Push subscriptions in the embedded database (tables `push_subscription` and `push_notified`, migration 4). */
 export class SqlitePushStore implements PushSubscriptionStore {
   readonly #get: Database.Statement;
   readonly #byId: Database.Statement;

@@ -12,6 +12,7 @@ interface StateRow {
   last_sync_at: number | null;
   last_success_at: number | null;
   last_error: string | null;
+  register_digest: string | null;
 }
 
 interface FindingRow {
@@ -35,17 +36,24 @@ export class SqliteStateStore implements StateStore {
   readonly #insertSeen: Database.Statement;
   readonly #getSeen: Database.Statement;
   readonly #insertFinding: Database.Statement;
+  readonly #deleteState: Database.Statement;
+  readonly #insertSecret: Database.Statement;
+  readonly #getSecret: Database.Statement;
 
   constructor(db: Database.Database, options: { ownsDb?: boolean } = {}) {
     this.#db = db;
     this.#ownsDb = options.ownsDb ?? false;
     this.#getState = db.prepare('SELECT * FROM calendar_state WHERE calendar = ?');
     this.#putState = db.prepare(
-      `INSERT INTO calendar_state (calendar, cursor, last_sync_at, last_success_at, last_error)
-       VALUES (@calendar, @cursor, @lastSyncAt, @lastSuccessAt, @lastError)
+      `INSERT INTO calendar_state (calendar, cursor, last_sync_at, last_success_at, last_error, register_digest)
+       VALUES (@calendar, @cursor, @lastSyncAt, @lastSuccessAt, @lastError, @registerDigest)
        ON CONFLICT (calendar) DO UPDATE SET cursor = excluded.cursor, last_sync_at = excluded.last_sync_at,
-         last_success_at = excluded.last_success_at, last_error = excluded.last_error`,
+         last_success_at = excluded.last_success_at, last_error = excluded.last_error,
+         register_digest = excluded.register_digest`,
     );
+    this.#deleteState = db.prepare('DELETE FROM calendar_state WHERE calendar = ?');
+    this.#insertSecret = db.prepare('INSERT OR IGNORE INTO secret (name, value) VALUES (?, ?)');
+    this.#getSecret = db.prepare('SELECT value FROM secret WHERE name = ?');
     this.#insertSeen = db.prepare(
       'INSERT OR IGNORE INTO first_seen (key, seen_at) SELECT value, @now FROM json_each(@keys)',
     );
@@ -67,6 +75,7 @@ export class SqliteStateStore implements StateStore {
       lastSyncAt: row.last_sync_at,
       lastSuccessAt: row.last_success_at,
       lastError: row.last_error,
+      registerDigest: row.register_digest,
     };
   }
 
@@ -77,7 +86,20 @@ export class SqliteStateStore implements StateStore {
       lastSyncAt: state.lastSyncAt,
       lastSuccessAt: state.lastSuccessAt,
       lastError: state.lastError,
+      registerDigest: state.registerDigest,
     });
+  }
+
+  async deleteSyncState(calendar: string): Promise<void> {
+    this.#deleteState.run(calendar);
+  }
+
+  async ensureSecret(name: string, candidate: string): Promise<string> {
+    // Read first: the secret exists on all but the first call, and a read takes no write lock.
+    const stored = this.#getSecret.get(name) as { value: string } | undefined;
+    if (stored !== undefined) return stored.value;
+    this.#insertSecret.run(name, candidate);
+    return (this.#getSecret.get(name) as { value: string }).value;
   }
 
   async markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>> {

@@ -320,6 +320,20 @@ export const configSchema = z
     rules,
     directory,
     sink: sink.default({ kind: 'embedded', path: 'data/hanvisa.db' }),
+    register: z
+      .strictObject({
+        keepEndedDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3660)
+          .default(31)
+          .describe(
+            'Referral entries are deleted this many days after they ended (in a rest register: only those hanvisa wrote).',
+          ),
+      })
+      .prefault({})
+      .describe('The lifecycle of referral entries.'),
     state: z
       .strictObject({
         path: z.string().min(1).describe('SQLite file for cursors, first-seen times and findings.'),

@@ -34,6 +34,7 @@ export interface HanvisaConfig {
     | { readonly kind: 'embedded'; readonly path: string }
     | { readonly kind: 'rest'; readonly url: string; readonly auth: 'none' | 'bearer' | 'basic' };
   readonly statePath: string;
+  readonly register: ConfigFile['register'];
   readonly massDelete: MassDeleteGuard;
   readonly scheduleEveryMs: number;
   readonly reports: {
@@ -297,6 +298,7 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     calendars,
     sink,
     statePath,
+    register: raw.register,
     massDelete: raw.massDelete,
     scheduleEveryMs: parseDuration(raw.schedule.every),
     reports: {

@@ -20,6 +20,11 @@ export interface JobTableDependencies {
   readonly logger: Logger;
   /** Drops what retention says to forget (findings, first-seen times, ended entries). */
   readonly pruneRetention: (now: Instant) => Promise<Readonly<Record<string, number>>>;
+  /**
+   * Deletes the entries (and sync state) of calendars no longer in the directory; the config's
+   * calendars are the whole directory (the Entra opt-in group merged in before the app is wired).
+   */
+  readonly removeDepartedCalendars: () => Promise<Readonly<Record<string, number>>>;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly onCalendarSynced?: (result: CalendarSyncResult) => void;
   /** Graph change notifications (`push:`): its kinds, and the wrapper of every calendar's sync. */
@@ -28,6 +33,9 @@ export interface JobTableDependencies {
     aroundSync(calendarId: string, now: Instant, sync: () => Promise<JobOutcome>): Promise<JobOutcome>;
   };
 }
+
+/** syncCalendar's retry policy: 5 attempts from 5 s (a queue producer outside the app uses it too). */
+export const SYNC_CALENDAR_RETRY = { attempts: 5, baseDelayMs: 5_000 } as const;
 
 const calendarId = z.string().regex(/^[\w./@-]{1,200}$/, 'a calendar id');
 const nothing = z.strictObject({});
@@ -60,7 +68,7 @@ function syncCalendarKind(deps: JobTableDependencies): JobKind<{ calendarId: str
     name: 'syncCalendar',
     data: z.strictObject({ calendarId }),
     key: (data) => data.calendarId,
-    retry: { attempts: 5, baseDelayMs: 5_000 },
+    retry: SYNC_CALENDAR_RETRY,
     concurrency: deps.config.workers.concurrency,
     everySlot: () => deps.config.calendars.map((calendar) => ({ calendarId: calendar.id })),
     async handle(data, now) {
@@ -116,6 +124,10 @@ export function createJobTable(deps: JobTableDependencies): JobTable {
     singleton('pruneRetention', { attempts: 3, baseDelayMs: 60_000 }, async (now) => ({
       status: 'done',
       counts: await deps.pruneRetention(now),
+    })) as JobKind<never>,
+    singleton('removeDepartedCalendars', { attempts: 3, baseDelayMs: 60_000 }, async () => ({
+      status: 'done',
+      counts: await deps.removeDepartedCalendars(),
     })) as JobKind<never>,
     ...(deps.push?.kinds ?? []),
   ];

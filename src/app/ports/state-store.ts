@@ -10,6 +10,12 @@ export interface CalendarSyncState {
   readonly lastSuccessAt: Instant | null;
   /** The last failure's message (names the calendar, never its address), or null after a success. */
   readonly lastError: string | null;
+  /**
+   * `registerDigest` of the calendar's own entries as the last applied round left them, or
+   * null when unknown. A register whose digest differs was changed behind hanvisa's back: the
+   * next round reads the calendar in full and repairs it.
+   */
+  readonly registerDigest: string | null;
 }
 
 /**
@@ -27,13 +33,21 @@ export interface FindingQuery {
 }
 
 /**
- * Port: hanvisa's own memory (cursors, first-seen times, findings), in SQLite or Redis.
- * Invariants: every write is idempotent; `markSeen` returns the *first* time each key was
- * seen, however often it is called; findings are insert-once by key.
+ * Port: hanvisa's own memory (cursors, register digests, first-seen times, findings, its uid
+ * key), in SQLite or Redis. Invariants: every write is idempotent; `markSeen` returns the
+ * *first* time each key was seen, however often it is called; findings are insert-once by key;
+ * `ensureSecret` returns one value per name to every caller, in every process.
  */
 export interface StateStore {
   getSyncState(calendar: string): Promise<CalendarSyncState | null>;
   putSyncState(state: CalendarSyncState): Promise<void>;
+  /** Forgets a calendar's state (it left the directory): its cursor can hold a mailbox address. */
+  deleteSyncState(calendar: string): Promise<void>;
+  /**
+   * The secret stored under `name`; stores `candidate` first when there is none (atomically:
+   * two processes asking at once both get the one that was stored). Used for the uid key.
+   */
+  ensureSecret(name: string, candidate: string): Promise<string>;
   /** Records `now` for keys not seen before; returns the first-seen time of every key. */
   markSeen(keys: readonly string[], now: Instant): Promise<Map<string, Instant>>;
   /** Inserts findings whose key is new; returns how many were new. */

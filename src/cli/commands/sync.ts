@@ -1,4 +1,5 @@
 import { createApp } from '../../app/composition-root.js';
+import type { JobKind } from '../../app/jobs/job-kind.js';
 import { cycleConcurrency, summarise, syncCycle } from '../../app/sync-cycle.js';
 import { UsageError } from '../../domain/errors.js';
 import { type Command, directoryConfigFor, nowFor, printJson } from '../command.js';
@@ -32,7 +33,10 @@ export const syncCommand: Command = {
         now,
         force: context.values.force === true,
       });
-      const summary = summarise(results);
+      // Calendars gone from the directory lose their entries in the same round (as in the service).
+      const departed = await (app.jobs.get('removeDepartedCalendars') as JobKind<unknown>).handle({}, now);
+      const cycle = summarise(results);
+      const summary = { ...cycle, deleted: cycle.deleted + (departed.counts?.deleted ?? 0) };
       if (context.common.json) printJson(context.io, summary);
       else context.io.stdout(renderCycle(results, summary, config.timeZone, now));
       for (const error of summary.errors) if (context.common.json) context.io.stderr(`${error.message}\n`);

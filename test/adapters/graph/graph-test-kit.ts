@@ -13,7 +13,8 @@ import { graphSourceOptions } from '../../../src/app/composition-root.js';
 import { readEnvironment } from '../../../src/app/config/environment.js';
 import { type HanvisaConfig, loadConfig } from '../../../src/app/config/load-config.js';
 import type { CalendarRef } from '../../../src/app/ports/calendar-source.js';
-import type { SyncDependencies } from '../../../src/app/sync-calendar.js';
+import { type SyncDependencies, UID_KEY_NAME } from '../../../src/app/sync-calendar.js';
+import { sourceRefUid } from '../../../src/domain/referral-entry.js';
 
 export const GRAPH = 'https://graph.microsoft.com';
 export const LOGIN = 'https://login.microsoftonline.com';
@@ -102,7 +103,7 @@ export function harness(overrides: Partial<GraphSourceOptions> = {}, env?: Recor
     ...overrides,
   });
   const sink = new MemoryReferralSink();
-  const state = new MemoryStateStore();
+  const state = new MemoryStateStore({ secrets: { [UID_KEY_NAME]: TEST_UID_KEY } });
   return { config, source, sink, state, sleeps, deps: { config, sourceFor: () => source, sink, state } };
 }
 
@@ -138,7 +139,22 @@ export function nockFirstRound(scope = nock(GRAPH)): nock.Scope {
     .reply(200, fixture('series-master.json') as nock.Body);
 }
 
-/** A register entry as the tests compare it: what the switchboard sees, times as ISO. */
+/** The uid key of the harness's state store, so tests can tell which event an entry came from. */
+export const TEST_UID_KEY = 'graph-test-uid-key';
+
+/** What `sourceRef.uid` holds for an event uid in the harness. */
+export function keyed(uid: string): string {
+  return sourceRefUid(TEST_UID_KEY, uid);
+}
+
+const knownUids = new Map<string, string>();
+
+/** Registers event uids so that `view` shows them instead of their keyed hashes. */
+export function rememberUids(...uids: string[]): void {
+  for (const uid of uids) knownUids.set(keyed(uid), uid);
+}
+
+/** A register entry as the tests compare it: what the switchboard sees, times as ISO, the event uid (see `rememberUids`). */
 export function view(
   entries: readonly {
     reason: string;
@@ -155,6 +171,6 @@ export function view(
     mode: entry.mode,
     start: new Date(entry.start).toISOString(),
     end: new Date(entry.end).toISOString(),
-    uid: entry.sourceRef.uid,
+    uid: knownUids.get(entry.sourceRef.uid) ?? entry.sourceRef.uid,
   }));
 }

@@ -179,6 +179,7 @@ export async function pushHarness(
     metrics,
     logger,
     pruneRetention: async () => ({}),
+    removeDepartedCalendars: async () => ({}),
     push,
   });
   const ran: { kind: string; data: unknown; status: string }[] = [];

@@ -193,6 +193,11 @@ describe('the register API (fastify, validated against openapi/referral-register
     const got = await call('GET', '/referrals/c1');
     expect(got.json()).toMatchObject({ source: 'calendar', label: 'Möte', version: 1 });
     expect((await call('DELETE', '/referrals/c1', { token: SYNC })).statusCode).toBe(204);
+    // A client cannot take an id shaped like a calendar entry's, so sync never meets a manual entry there.
+    const calendarShaped = 'a'.repeat(32);
+    expect(
+      (await call('PUT', `/referrals/${calendarShaped}`, { body: entry(calendarShaped) })).statusCode,
+    ).toBe(409);
   });
 
   it('versions entries: ETag on PUT and GET, If-Match checked, 201 then 200, 404 after delete', async () => {
