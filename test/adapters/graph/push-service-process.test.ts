@@ -158,6 +158,11 @@ describe('push on the real hanvisa start', () => {
     const backends: number[] = [];
     let turn = 0;
     const proxy = http.createServer((req, res) => {
+      if (backends.length === 0) {
+        res.writeHead(503);
+        res.end();
+        return;
+      }
       const target = backends[turn++ % backends.length] as number;
       if (target === portA) hits.a++;
       else hits.b++;
@@ -179,13 +184,16 @@ describe('push on the real hanvisa start', () => {
       const config = workspace(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
       mock.resetStats();
       const env = { REDIS_URL: redis.url };
-      // one after the other: main's migrations are not yet safe for two processes opening a new file at once
       const a = start(config, portA, [], env);
-      const urlA = await servedUrl(a);
-      backends.push(portA);
       const b = start(config, portB, [], env);
-      const urlB = await servedUrl(b);
-      backends.push(portB);
+      // each joins the proxy as soon as it serves
+      const [urlA, urlB] = (await Promise.all(
+        [a, b].map(async (service, index) => {
+          const url = await servedUrl(service);
+          backends.push(index === 0 ? portA : portB);
+          return url;
+        }),
+      )) as [string, string];
       await waitFor('4 subscriptions', async () => mock.subscriptions().length >= MAILBOXES, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 2_000)); // more slots, in both processes
       expect(mock.subscriptions()).toHaveLength(MAILBOXES);
