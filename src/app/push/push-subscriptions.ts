@@ -57,8 +57,8 @@ async function pool<T>(items: readonly T[], concurrency: number, work: (item: T)
 }
 
 /**
- * Creates a new subscription for a calendar (a new random clientState), or records why it could
- * not: the record turns `failing` with a retry time, so the mailbox falls back to the normal poll
+ * Creates a new subscription for a calendar (a new random clientState; a still-unexpired one it
+ * replaces is deleted first, so Graph never notifies twice), or records why it could not: the record turns `failing` with a retry time, so the mailbox falls back to the normal poll
  * and the next run tries again (5 min, doubling, at most 6 h). Never throws for Graph's answer.
  */
 export async function createSubscription(
@@ -68,6 +68,12 @@ export async function createSubscription(
   now: Instant,
 ): Promise<'created' | 'failed'> {
   const clientState = (deps.secret ?? newClientState)();
+  if (before?.subscriptionId != null && before.expiresAt !== null && before.expiresAt > now) {
+    // One subscription per mailbox: the one being replaced goes first (gone already counts as deleted).
+    await deps.api.remove(calendar, before.subscriptionId).catch((error: unknown) => {
+      deps.onFailure?.(calendar.id, describeError(error));
+    });
+  }
   try {
     const created = await deps.api.create(calendar, {
       clientState,

@@ -262,4 +262,25 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     await poll('e0/graph-1', Date.now() + HOUR);
     expect(ghostPolled).toEqual(['ghost/graph-1', 'e0/graph-1']);
   });
+
+  it('a failing subscription that is still live at Graph is replaced, not duplicated', async () => {
+    const h = await subscribed();
+    const record = await h.store.get('e3/graph-1');
+    expect(record?.status).toBe('active');
+    // a renewal that Graph refused for good: failing, retry due, the old subscription still live
+    await h.store.put({
+      ...(record as NonNullable<typeof record>),
+      status: 'failing',
+      failures: 1,
+      retryAt: Date.now(),
+    });
+    expect(await maintainSubscriptions(h.subscriptions, Date.now() + 1_000)).toMatchObject({
+      created: 1,
+      failed: 0,
+    });
+    expect(h.mock.stats.subscriptionsDeleted).toBe(1);
+    expect(h.mock.subscriptions().filter((item) => item.mailbox === 'u3@bench.example')).toHaveLength(1);
+    expect(h.mock.subscriptions()).toHaveLength(4);
+    expect((await h.store.get('e3/graph-1'))?.subscriptionId).not.toBe(record?.subscriptionId);
+  });
 });
