@@ -182,6 +182,7 @@ export async function syncCalendar(
       desired,
       occurrences,
       previous?.lastSuccessAt ?? null,
+      uidKey,
     );
     await deps.state.putSyncState({
       calendar: calendar.id,
@@ -261,6 +262,7 @@ async function recordObservations(
   desired: DesiredEntries,
   occurrences: readonly Occurrence[],
   previousSuccessAt: Instant | null,
+  uidKey: string,
 ): Promise<number> {
   if (deps.rules === undefined) return 0;
   const findings = await deps.rules({
@@ -272,5 +274,9 @@ async function recordObservations(
     occurrences,
     previousSuccessAt,
   });
-  return findings.length === 0 ? 0 : deps.state.addFindings(findings);
+  if (findings.length === 0) return 0;
+  // Reports show which event a finding is about as the register does: by the uid's keyed hash.
+  return deps.state.addFindings(
+    findings.map((finding) => ({ ...finding, eventUid: sourceRefUid(uidKey, finding.eventUid) })),
+  );
 }

@@ -71,6 +71,6 @@ describe("the Docker image's default mode", () => {
       if (code !== 0) await sleep(250);
     }
     expect(code, `stdout: ${service.stdout()}\nstderr: ${service.stderr()}`).toBe(0);
-    expect(service.stdout()).toMatch(/serving http:\/\/127\.0\.0\.1:\d+/);
+    await service.waitFor(/serving http:\/\/127\.0\.0\.1:\d+/);
   });
 });
