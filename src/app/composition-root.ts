@@ -30,6 +30,7 @@ import { openDatabase } from '../adapters/stores/sqlite-database.js';
 import { SqlitePushStore } from '../adapters/stores/sqlite-push-store.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
+import { registerDigest } from '../domain/reconcile.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { JobTable } from './jobs/job-kind.js';
 import { createJobTable } from './jobs/job-table.js';
@@ -203,6 +204,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
           ? null
           : new SqlitePushStore(stateDb),
     state,
+    sink,
     metrics,
     logger,
   });
@@ -278,7 +280,13 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
  */
 function createPush(
   config: HanvisaConfig,
-  parts: { store: PushSubscriptionStore | null; state: StateStore; metrics: HanvisaMetrics; logger: Logger },
+  parts: {
+    store: PushSubscriptionStore | null;
+    state: StateStore;
+    sink: ReferralSink;
+    metrics: HanvisaMetrics;
+    logger: Logger;
+  },
 ): PushParts | null {
   const graph = config.graph;
   if (config.push === null || graph === null || graph === undefined || parts.store === null) return null;

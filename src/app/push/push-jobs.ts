@@ -68,6 +68,12 @@ export interface AroundSyncDependencies {
   readonly clock: () => Instant;
   /** Notifications that arrive while a sync runs make it run again, at most this many rounds in all. */
   readonly maxRounds?: number;
+  /**
+   * The digest of the calendar's own entries in the register now (domain `registerDigest`): a
+   * push mailbox whose entries were changed behind hanvisa's back is synced (and restored) in
+   * the next slot, as every other calendar is, not only at the safety poll.
+   */
+  readonly registerDigestOf?: (calendar: string) => Promise<string>;
 }
 
 /**
@@ -76,7 +82,8 @@ export interface AroundSyncDependencies {
  *   the plan is applied; notifications that arrive meanwhile run it again (bounded), so a change
  *   made while a delta round ran is not left to the safety poll;
  * - without one, a Graph mailbox with a healthy subscription is synced only when its last success
- *   is `safetyPollMs` old (the safety poll); every other calendar is synced as before;
+ *   is `safetyPollMs` old (the safety poll) or its register entries drifted; every other calendar
+ *   is synced as before;
  * - a sync that throws puts its notification back, so the queue's retry still runs it.
  */
 export function pushAroundSync(deps: AroundSyncDependencies) {
@@ -88,8 +95,14 @@ export function pushAroundSync(deps: AroundSyncDependencies) {
         deps.store.get(calendar),
         deps.state.getSyncState(calendar),
       ]);
-      if (!scheduledPollDue(record, state?.lastSuccessAt ?? null, now, { safetyPollMs: deps.safetyPollMs }))
-        return { status: 'pushed' };
+      const due = scheduledPollDue(record, state?.lastSuccessAt ?? null, now, {
+        safetyPollMs: deps.safetyPollMs,
+      });
+      const drifted =
+        !due &&
+        deps.registerDigestOf !== undefined &&
+        (state?.registerDigest ?? null) !== (await deps.registerDigestOf(calendar));
+      if (!due && !drifted) return { status: 'pushed' };
     }
     for (let round = 1; ; round++) {
       let outcome: JobOutcome;

@@ -25,6 +25,8 @@ export interface PushWiring {
   readonly concurrency: number;
   readonly clock: () => Instant;
   readonly onFailure?: (calendar: string, message: string) => void;
+  /** The digest of a calendar's own register entries now (drift is repaired in the next slot). */
+  readonly registerDigestOf?: (calendar: string) => Promise<string>;
 }
 
 /** Push, assembled: its job kinds, the wrapper of each calendar's sync, and what the receiver calls. */
@@ -66,6 +68,7 @@ export function assemblePush(wiring: PushWiring): PushParts {
       safetyPollMs: wiring.push.safetyPollMs,
       clock: wiring.clock,
       ...(wiring.metrics === undefined ? {} : { metrics: wiring.metrics }),
+      ...(wiring.registerDigestOf === undefined ? {} : { registerDigestOf: wiring.registerDigestOf }),
     }),
     receive: (queue, items, receivedAt) =>
       receiveNotifications(

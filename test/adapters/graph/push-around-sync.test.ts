@@ -80,4 +80,21 @@ describe('pushAroundSync (the syncCalendar handler with push)', () => {
     ).rejects.toThrow(TransientError);
     expect(await store.takeNotified('e0/graph-1')).toBe(NOW - 1_000);
   });
+
+  it('a healthy push mailbox whose register entries drifted is synced in the next slot (drift repair)', async () => {
+    const { store, state } = await setup();
+    let digest = 'same';
+    await state.putSyncState({ ...(await state.getSyncState('e0/graph-1'))!, registerDigest: 'same' });
+    const around = pushAroundSync({
+      store,
+      state,
+      safetyPollMs: HOUR,
+      clock: () => NOW,
+      registerDigestOf: async () => digest,
+    });
+    const sync = async () => ({ status: 'synced' });
+    expect(await around('e0/graph-1', NOW, sync)).toEqual({ status: 'pushed' });
+    digest = 'changed behind hanvisa';
+    expect(await around('e0/graph-1', NOW, sync)).toEqual({ status: 'synced' });
+  });
 });

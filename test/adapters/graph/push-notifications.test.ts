@@ -283,4 +283,23 @@ describe('Graph change notifications: the receiver against a mock Graph that cal
     expect(h.mock.subscriptions()).toHaveLength(4);
     expect((await h.store.get('e3/graph-1'))?.subscriptionId).not.toBe(record?.subscriptionId);
   });
+
+  it('an entry deleted behind hanvisa’s back is restored in the next slot, though the mailbox is on push', async () => {
+    const h = await subscribed();
+    const [entry] = await h.sink.list({ calendar: 'e1/graph-1' });
+    expect(entry).toBeDefined();
+    await h.sink.apply({
+      calendar: 'e1/graph-1',
+      creates: [],
+      updates: [],
+      deletes: [entry as NonNullable<typeof entry>],
+      unchanged: 0,
+      refused: null,
+    });
+    await h.slot();
+    expect(h.ran.filter((item) => item.status !== 'pushed').map((item) => item.data)).toEqual([
+      { calendarId: 'e1/graph-1' },
+    ]);
+    expect((await h.sink.list({ calendar: 'e1/graph-1' })).map((item) => item.id)).toContain(entry?.id);
+  });
 });

@@ -28,6 +28,7 @@ import { PushMetrics } from '../../../src/app/push/push-metrics.js';
 import { assemblePush, type PushParts } from '../../../src/app/push/push-service.js';
 import type { PushSubscriptionDependencies } from '../../../src/app/push/push-subscriptions.js';
 import { type SyncDependencies, syncCalendar } from '../../../src/app/sync-calendar.js';
+import { registerDigest } from '../../../src/domain/reconcile.js';
 
 export const TENANT = '5a1c7b2e-9d40-4e8f-b3a6-2c0d1e9f8a77';
 export const HOUR = 3_600_000;
@@ -171,6 +172,7 @@ export async function pushHarness(
     syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
     concurrency: 8,
     clock: Date.now,
+    registerDigestOf: async (calendar) => registerDigest(await sink.list({ calendar }), calendar),
   });
   const table = createJobTable({
     config,
