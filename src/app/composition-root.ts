@@ -312,6 +312,7 @@ function createPush(
         { calendar, error: message },
         'push subscription failed; the calendar is polled meanwhile',
       ),
+    registerDigestOf: async (calendar) => registerDigest(await parts.sink.list({ calendar }), calendar),
   });
 }
 
