@@ -28,7 +28,7 @@ import { PushMetrics } from '../../src/app/push/push-metrics.js';
 import { assemblePush, type PushParts } from '../../src/app/push/push-service.js';
 import { maintainSubscriptions } from '../../src/app/push/push-subscriptions.js';
 import { syncCalendar } from '../../src/app/sync-calendar.js';
-import type { Plan } from '../../src/domain/reconcile.js';
+import { type Plan, registerDigest } from '../../src/domain/reconcile.js';
 import type { MockGraphStats } from '../graph/mock-graph-server.js';
 
 /**
@@ -231,6 +231,7 @@ async function run(size: number, mode: 'push' | 'poll', options: ReturnType<type
         syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
         concurrency: 16,
         clock: Date.now,
+        registerDigestOf: async (calendar) => registerDigest(await register.list({ calendar }), calendar),
       });
     }
     const table = createJobTable({
