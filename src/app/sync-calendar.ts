@@ -5,6 +5,7 @@ import type { Instant, Occurrence, TimeSpan } from '../domain/occurrence.js';
 import { afterPlan, heldIds, type Plan, reconcile, registerDigest } from '../domain/reconcile.js';
 import { isCalendarOwned, type ReferralEntry, sourceRefUid } from '../domain/referral-entry.js';
 import { syncWindow } from '../domain/sync-window.js';
+import { entriesHeldForUnreadable, unreadableEventFindings } from '../domain/unreadable-event.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { CalendarRef, CalendarSource, FetchResult } from './ports/calendar-source.js';
 import type { ReferralSink } from './ports/referral-sink.js';
@@ -147,8 +148,11 @@ export async function syncCalendar(
     const owner = { employee: employee.id, extension: employee.extension, calendar: calendar.id };
     const occurrences = fetched.kind === 'snapshot' ? fetched.occurrences : fetched.changed;
     const desired = desiredEntries(occurrences, owner, deps.config.policy, uidKey);
+    const unreadable = fetched.kind === 'snapshot' ? (fetched.unreadable ?? []) : [];
     const wanted =
-      fetched.kind === 'snapshot' ? desired.entries : mergeDelta(desired, fetched, current, uidKey);
+      fetched.kind === 'snapshot'
+        ? [...desired.entries, ...entriesHeldForUnreadable(current, desired.entries, unreadable, uidKey)]
+        : mergeDelta(desired, fetched, current, uidKey);
     const held = heldIds(wanted, current, calendar.id).length;
     if (held > 0) {
       warnings.push(
@@ -184,6 +188,10 @@ export async function syncCalendar(
       previous?.lastSuccessAt ?? null,
       uidKey,
     );
+    if (unreadable.length > 0)
+      await deps.state.addFindings(
+        unreadableEventFindings(calendar.id, employee.id, unreadable, now, uidKey),
+      );
     await deps.state.putSyncState({
       calendar: calendar.id,
       cursor: fetched.cursor,

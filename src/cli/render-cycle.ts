@@ -3,7 +3,7 @@ import type { CalendarSyncResult } from '../app/sync-calendar.js';
 import type { CycleSummary } from '../app/sync-cycle.js';
 import type { Instant } from '../domain/occurrence.js';
 import type { ReferralEntry } from '../domain/referral-entry.js';
-import { referralText } from '../domain/referral-text.js';
+import { referralText, swedishDay } from '../domain/referral-text.js';
 import { isoUtc } from './command.js';
 
 /** An entry as hanvisa's JSON outputs show it: instants in ISO UTC, plus what the switchboard reads. */
@@ -26,10 +26,9 @@ export function entryJson(entry: ReferralEntry, timeZone: string) {
 
 /** One human line per referral: who, extension, what the switchboard says, when. */
 export function entryLine(prefix: string, entry: ReferralEntry, timeZone: string): string {
-  const start = DateTime.fromMillis(entry.start, { zone: timeZone }).setLocale('sv');
-  const mode = entry.mode === 'infoOnly' ? ' (info only, calls ring)' : '';
+  const mode = entry.mode === 'infoOnly' ? ' (endast info, samtal kopplas fram)' : '';
   const text = referralText(entry.label, entry.start, entry.end, timeZone);
-  return `${prefix} ${entry.employee} (${entry.extension}) ${start.toFormat('ccc d MMM HH.mm')}: ${text}${mode}`;
+  return `${prefix} ${entry.employee} (${entry.extension}) ${swedishDay(entry.start, timeZone)}: ${text}${mode}`;
 }
 
 /** The human rendering of one cycle: what was referred, what failed, and a summary line. */

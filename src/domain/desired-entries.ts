@@ -8,6 +8,7 @@ import {
   referralEntryId,
   sourceRefUid,
 } from './referral-entry.js';
+import type { ReturnDay } from './return-day.js';
 
 /** What to do with private events: refer them with the code's label only, or leave them out. */
 export type PrivatePolicy = 'referCodeOnly' | 'skip';
@@ -17,6 +18,8 @@ export interface ReferralPolicy {
   readonly private: PrivatePolicy;
   /** A reason for events without a code, by their showAs (e.g. `oof` → away). */
   readonly fallback: Partial<Record<ShowAs, { readonly reason: string; readonly label: string }>>;
+  /** When the person is back after an absence (the next working day after whole days); default: its end. */
+  readonly returnDay?: ReturnDay;
 }
 
 /** Whose calendar this is: the employee the referrals are for. */
@@ -93,7 +96,7 @@ export function desiredEntries(
       label,
       mode,
       start: occurrence.start,
-      end: occurrence.end,
+      end: policy.returnDay?.(occurrence.start, occurrence.end, occurrence.allDay) ?? occurrence.end,
     };
     entries.push({
       id,

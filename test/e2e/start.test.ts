@@ -9,7 +9,7 @@ describe('hanvisa start (embedded runtime)', () => {
     const workspace = sampleWorkspace();
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, 'bin/hanvisa.js'), 'start', '--config', workspace.config],
+      [path.join(ROOT, 'bin/hanvisa.js'), 'start', '--config', workspace.config, '--port', '0'],
       {
         env: { ...process.env, REDIS_URL: '' },
       },

@@ -157,7 +157,7 @@ describe('hanvisa CLI contract', () => {
 
   it('start --cycles 1 runs the embedded runtime once and prints what it referred', () => {
     const workspace = sampleWorkspace();
-    const result = hanvisa(['start', '--config', workspace.config, '--cycles', '1', ...NOW]);
+    const result = hanvisa(['start', '--config', workspace.config, '--cycles', '1', '--port', '0', ...NOW]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/embedded runtime, 5 calendars/);
     expect(result.stdout).toMatch(/\+ anna \(0512-31001\) .*: Möte, åter 10\.30/);

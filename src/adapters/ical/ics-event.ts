@@ -54,6 +54,12 @@ function digits(value: string, from: number, to: number): number {
   return result;
 }
 
+/** Days in a month of the Gregorian calendar: 20240230 is no date (never rolled into March). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 /**
  * Parses a jCal date or date-time string ("2026-03-29", "2026-03-29T08:00:00", with "Z" for
  * UTC) into wall time. Hand-rolled (no RegExp, no Date parsing): it runs for every event of
@@ -62,13 +68,14 @@ function digits(value: string, from: number, to: number): number {
 export function parseDateValue(value: unknown, tzid: string | undefined): DateValue | null {
   if (typeof value !== 'string') return null;
   const length = value.length;
-  if (length !== 10 && length !== 19 && length !== 20) return null;
+  if (length !== 10 && length !== 13 && length !== 19 && length !== 20) return null;
   if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return null;
   const year = digits(value, 0, 4);
   const month = digits(value, 5, 7);
   const day = digits(value, 8, 10);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return null;
-  if (length === 10)
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  // "20261201" without VALUE=DATE: ical.js makes it a date-time "2026-12-01T::"; peers read a date.
+  if (length === 10 || (length === 13 && value.endsWith('T::')))
     return { wall: Date.UTC(year, month - 1, day), isDate: true, utc: false, tzid: undefined };
   if (value.charCodeAt(10) !== 84 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return null;
   const utc = length === 20;

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import { retryAfterMs } from '../http/retry-after.js';
+import { decodeFeed } from './ics-decode.js';
 import { guardedLookup, isBlockedAddress, type LookupFunction, PrivateAddressError } from './ssrf-guard.js';
 
 /** What the last fetch of this feed returned, to ask "changed since?". */
@@ -92,6 +93,7 @@ interface HopResult {
 
 /**
  * Fetches a feed with the protections a secret, user-supplied URL needs: webcal read as https;
+ * http only to hosts in `allowPrivateHosts` (every other hop must be https);
  * at most `maxRedirects` redirects, each checked like the first URL; the SSRF guard on every
  * connection (connect-time DNS check, IP literals checked directly) unless the host is in
  * `allowPrivateHosts`; one deadline for everything; caps on the raw and the decompressed body;
@@ -171,6 +173,14 @@ function request(
   const privateAllowed = allowed.has(host);
   if (!privateAllowed && isIP(host) !== 0 && isBlockedAddress(host))
     return Promise.reject(new PrivateAddressError());
+  // A feed URL is a secret (it usually carries a token): clear text only to hosts IT listed.
+  if (url.protocol === 'http:' && !privateAllowed) {
+    return Promise.reject(
+      new PermanentError(
+        'the feed (or a redirect) uses http://, which would send its secret address in clear text; use https, or list an on-premises host in ics.allowPrivateHosts',
+      ),
+    );
+  }
   const headers: Record<string, string> = {
     accept: 'text/calendar, */*;q=0.5',
     'accept-encoding': 'gzip, deflate',
@@ -244,7 +254,7 @@ async function readBody(
     if (code.startsWith('Z_')) throw new PermanentError(`the feed's compressed body is corrupt (${code})`);
     throw new TransientError('the feed connection broke while reading; will try again');
   }
-  return new TextDecoder('utf-8').decode(Buffer.concat(chunks));
+  return decodeFeed(Buffer.concat(chunks));
 }
 
 function overCap(maxBytes: number): PermanentError {

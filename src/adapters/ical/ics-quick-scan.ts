@@ -27,7 +27,9 @@ function wallOf(date: string, time: string | undefined): WallTime | null {
   const minute = time === undefined ? 0 : Number(time.slice(2, 4));
   const second = time === undefined ? 0 : Number(time.slice(4, 6));
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 24 || minute > 59 || second > 60) return null;
-  return Date.UTC(year, month - 1, day, hour, minute, second);
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  // 20260230 would roll into March: such a block is parsed, and its reader says what is wrong.
+  return new Date(wall).getUTCDate() === day || hour === 24 ? wall : null;
 }
 
 /**

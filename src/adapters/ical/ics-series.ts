@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { overlaps } from '../../domain/occurrence.js';
+import type { FeedBudget } from './ics-budget.js';
 import { IcsReadError } from './ics-errors.js';
 import { type DateValue, type EventRecord, type JCalProperty, parseDateValue } from './ics-event.js';
 import { makeOccurrence, type ReadContext } from './ics-occurrence.js';
@@ -74,7 +75,7 @@ type Iterator = ICAL.RecurIterator & { check_contracting_rules(): boolean };
 /** Runs one RRULE, adding its instances near the window; every candidate costs one step. */
 async function runRule(
   context: ReadContext,
-  ruleData: Record<string, unknown>,
+  rawRule: Record<string, unknown>,
   start: DateValue,
   zone: ZoneConverter,
   lengthMs: number,
@@ -83,6 +84,9 @@ async function runRule(
   const { budget, window } = context;
   const fromWall = zone.toWall(window.from);
   const toWall = zone.toWall(window.to) + SLACK;
+  // COUNT=-1 next to UNTIL is seen in the wild: peers ignore a COUNT that is not positive.
+  const ruleData =
+    rawRule.count !== undefined && !(Number(rawRule.count) > 0) ? { ...rawRule, count: undefined } : rawRule;
   let recur: ICAL.Recur;
   try {
     recur = ICAL.Recur.fromData({ ...ruleData, until: undefined });
@@ -99,6 +103,14 @@ async function runRule(
   const until = ruleData.until === undefined ? null : untilWall(ruleData.until, zone, start.isDate);
   const limit = Math.min(until ?? Number.POSITIVE_INFINITY, toWall);
   if (limit < start.wall) return;
+  if (needsFullEngine(recur, start.wall)) {
+    const engine = await fullEngine();
+    for (const wall of fullEngineInstances(engine, recur, start, limit, budget)) {
+      if (wall >= toWall) break;
+      if (wall + lengthMs + SLACK > fromWall) add({ wall, instant: zone.toInstant(wall), end: null });
+    }
+    return;
+  }
   recur.until = timeFromWall(limit, start.isDate);
   const first = jumpStart(recur, start.wall, fromWall, lengthMs);
   let iterator: Iterator;
@@ -130,6 +142,77 @@ async function runRule(
   }
 }
 
+/**
+ * The rule shapes ical.js 2.2 expands wrongly, measured against RFC 5545 §3.8.5.3's own
+ * examples and the issue's cases: a YEARLY BYDAY with an ordinal and no BYMONTH (20MO gives
+ * every Monday), any BYWEEKNO, YEARLY with BYHOUR/BYMINUTE/BYSECOND (only the first value),
+ * MONTHLY with COUNT and a BYMONTH month before DTSTART's (one occurrence too few). These go to
+ * rrule-temporal, which reads all of them right; the rest stays on ical.js, which is about
+ * four times faster per series near the window (bench/ics/rrule-eval.ts).
+ */
+function needsFullEngine(recur: ICAL.Recur, startWall: WallTime): boolean {
+  const parts = recur.parts as Record<string, unknown[] | undefined>;
+  if (parts.BYWEEKNO !== undefined) return true;
+  if (recur.freq === 'YEARLY') {
+    if (parts.BYHOUR !== undefined || parts.BYMINUTE !== undefined || parts.BYSECOND !== undefined)
+      return true;
+    const ordinal = (parts.BYDAY ?? []).some((day) => /^[+-]?\d/.test(String(day)));
+    if (ordinal && parts.BYMONTH === undefined) return true;
+  }
+  if (recur.freq === 'MONTHLY' && recur.count && parts.BYMONTH !== undefined) {
+    const month = new Date(startWall).getUTCMonth() + 1;
+    if (parts.BYMONTH.some((value) => Number(value) < month)) return true;
+  }
+  return false;
+}
+
+function basicFormat(wall: WallTime): string {
+  return new Date(wall)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * Expands a rule with rrule-temporal, in wall time (the rule runs on UTC-as-wall, so DST never
+ * shifts it), up to `limit`. Every instance it computes costs one step; the library's own
+ * iteration cap is the feed's remaining step budget.
+ */
+type Engine = typeof import('rrule-temporal').RRuleTemporal;
+let loaded: Promise<Engine> | null = null;
+
+/** rrule-temporal and its Temporal polyfill, loaded the first time a feed needs them (most never do). */
+function fullEngine(): Promise<Engine> {
+  loaded ??= import('rrule-temporal').then((module) => module.RRuleTemporal);
+  return loaded;
+}
+
+function fullEngineInstances(
+  RRuleTemporal: Engine,
+  recur: ICAL.Recur,
+  start: DateValue,
+  limit: WallTime,
+  budget: FeedBudget,
+): WallTime[] {
+  recur.until = null;
+  const rule = `${recur.toString()};UNTIL=${basicFormat(limit)}`;
+  let dates: { epochMilliseconds: number }[];
+  try {
+    const engine = new RRuleTemporal({
+      rruleString: `DTSTART:${basicFormat(start.wall)}\nRRULE:${rule}`,
+      maxIterations: Math.max(1, budget.stepsLeft),
+    });
+    dates = engine.all();
+  } catch (error) {
+    if (error instanceof Error && /Maximum iterations/.test(error.message)) budget.exhaust();
+    throw new IcsReadError('format', 'a recurrence rule cannot be expanded');
+  }
+  for (let index = 0; index < dates.length; index++) budget.step();
+  return dates.map((date) => date.epochMilliseconds);
+}
+
+const MAX_PERIOD_MS = 36_525 * TIME.DAY;
+
 /** RDATE values: dates, date-times and periods, each in its own zone. */
 function rdateInstances(context: ReadContext, property: JCalProperty, zone: ZoneConverter): Instance[] {
   const tzid = typeof property[1].tzid === 'string' ? property[1].tzid : undefined;
@@ -148,6 +231,13 @@ function rdateInstances(context: ReadContext, property: JCalProperty, zone: Zone
         } catch {
           end = null;
         }
+      }
+      // A period past Date's range (or before its start) would end the run with "Invalid time value".
+      if (end !== null && !(end >= instant && end - instant <= MAX_PERIOD_MS)) {
+        throw new IcsReadError(
+          'format',
+          'an RDATE period that ends before it starts or lasts over 100 years',
+        );
       }
       instances.push({ wall: zone.toWall(instant), instant, end });
     } else {
@@ -202,19 +292,37 @@ export async function expandSeries(
   for (const property of master.rdates)
     for (const instance of rdateInstances(context, property, zone)) add(instance);
 
+  // An EXDATE or RECURRENCE-ID names an instance by instant, by its wall time as written (a
+  // floating or unknown-zone value, which some exporters write beside a zoned series),
+  // or by day (a DATE on a timed series, a DATE-TIME on an all-day one, as Outlook and Exchange
+  // write for moved all-day instances).
+  const localDay = (value: DateValue) =>
+    dayKey(value.utc ? (start.isDate ? resolver.fallback : zone).toWall(value.wall) : value.wall);
+  const byDay = (value: DateValue) => value.isDate !== start.isDate;
+  // Wall time only where the value's own zone says nothing reliable: floating, or an unknown TZID.
+  const zoneless = (value: DateValue) =>
+    !value.utc && (value.tzid === undefined || resolver.isUnknown(value.tzid));
   const excluded = new Set<number>();
+  const excludedWalls = new Set<number>();
   const excludedDays = new Set<number>();
   for (const property of master.exdates) {
     const tzid = typeof property[1].tzid === 'string' ? property[1].tzid : undefined;
     for (const value of property.slice(3)) {
       const date = parseDateValue(value, tzid);
       if (date === null) continue;
-      if (date.isDate && !start.isDate) excludedDays.add(dayKey(date.wall));
-      else excluded.add(instantOf(date, resolver));
+      if (byDay(date)) excludedDays.add(localDay(date));
+      else {
+        excluded.add(instantOf(date, resolver));
+        if (zoneless(date)) excludedWalls.add(date.wall);
+      }
     }
   }
+  const isExcluded = (rid: DateValue, ridInstant: number) =>
+    excludedDays.has(localDay(rid)) ||
+    (!byDay(rid) && (excluded.has(ridInstant) || (zoneless(rid) && excludedWalls.has(rid.wall))));
 
   const overridden = new Set<number>();
+  const overriddenWalls = new Set<number>();
   const overriddenDays = new Set<number>();
   const ranges: { rid: number; ridWall: WallTime; record: EventRecord }[] = [];
   // Exceptions far from the window (by wall time, with room for any offset) can neither move
@@ -237,10 +345,11 @@ export async function expandSeries(
   );
   for (const exception of relevant) {
     const rid = exception.recurrenceId as DateValue;
-    if (rid.isDate && !start.isDate) overriddenDays.add(dayKey(rid.wall));
+    if (byDay(rid)) overriddenDays.add(localDay(rid));
     else {
       const ridInstant = instantOf(rid, resolver);
       overridden.add(ridInstant);
+      if (zoneless(rid)) overriddenWalls.add(rid.wall);
       if (exception.thisAndFuture) {
         ranges.push({ rid: ridInstant, ridWall: zone.toWall(ridInstant), record: exception });
       }
@@ -264,8 +373,9 @@ export async function expandSeries(
   const sorted = [...instances.values()].sort((a, b) => a.instant - b.instant);
   for (const instance of sorted) {
     const day = dayKey(instance.wall);
-    if (overridden.has(instance.instant) || overriddenDays.has(day)) continue;
-    if (excluded.has(instance.instant) || excludedDays.has(day)) continue;
+    if (overridden.has(instance.instant) || overriddenWalls.has(instance.wall) || overriddenDays.has(day))
+      continue;
+    if (excluded.has(instance.instant) || excludedWalls.has(instance.wall) || excludedDays.has(day)) continue;
     const range = latestRange(ranges, instance.instant);
     if (range === null) {
       const end = instance.end ?? endOf(instance.wall, instance.instant, length, zone);
@@ -288,6 +398,13 @@ export async function expandSeries(
   for (const exception of relevant) {
     const rid = exception.recurrenceId as DateValue;
     const ridInstant = instantOf(rid, resolver);
+    // RFC 5545: EXDATE wins over everything that would add the instance, its override included.
+    if (isExcluded(rid, ridInstant)) continue;
+    // The instance it replaces: on an all-day series, that day's local midnight.
+    let replaces = ridInstant;
+    if (byDay(rid) && start.isDate) replaces = zone.toInstant(localDay(rid) * TIME.DAY);
+    else if (zoneless(rid) && !instances.has(ridInstant) && instances.has(zone.toInstant(rid.wall)))
+      replaces = zone.toInstant(rid.wall);
     const own = exception.dtstart ?? rid;
     const ownZone = zoneOf(own, resolver);
     const from = ownZone.toInstant(own.wall);
@@ -295,7 +412,7 @@ export async function expandSeries(
       exception.dtend !== null || exception.duration !== null
         ? (eventLength(exception, own, resolver) ?? length)
         : length;
-    emit(ridInstant, from, endOf(own.wall, from, ownLength, ownZone), exception, own.isDate);
+    emit(replaces, from, endOf(own.wall, from, ownLength, ownZone), exception, own.isDate);
   }
 }
 

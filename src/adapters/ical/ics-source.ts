@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type {
   CalendarRef,
@@ -10,12 +10,16 @@ import type {
 import { HanvisaError, PermanentError, TransientError } from '../../domain/errors.js';
 import type { TimeSpan } from '../../domain/occurrence.js';
 import type { IcsBudgets } from './ics-budget.js';
+import { decodeFeed, isUtf16 } from './ics-decode.js';
 import { IcsReadError } from './ics-errors.js';
 import { type FeedFetcher, type FeedHttpOptions, fetchFeed, isFeedUrl } from './ics-http.js';
 import { readIcs } from './read-ics.js';
 
 /** The `ics:` section of the config (HanvisaConfig['ics']). */
-export interface IcsSettings extends IcsBudgets {
+/** Budgets added later default when a caller leaves them out. */
+type LaterBudgets = 'maxZoneTransitions' | 'maxZoneTransitionsPerFeed' | 'maxDatesPerEvent';
+
+export interface IcsSettings extends Omit<IcsBudgets, LaterBudgets>, Partial<Pick<IcsBudgets, LaterBudgets>> {
   readonly allowPrivateHosts: readonly string[];
   readonly timeoutMs: number;
   readonly maxBytes: number;
@@ -96,7 +100,7 @@ export function createIcsSource(options: IcsSourceOptions): CalendarSource {
           if (response.etag) next.etag = response.etag;
           if (response.lastModified) next.lastModified = response.lastModified;
         } else {
-          body = await readFeedFile(calendar.address);
+          body = await readFeedFile(calendar.address, options.ics.maxBytes);
         }
         next.bodyHash = await sha256(body);
         if (sameWindow && cursor?.bodyHash === next.bodyHash) return { kind: 'unchanged', cursor: next };
@@ -106,7 +110,13 @@ export function createIcsSource(options: IcsSourceOptions): CalendarSource {
           budgets: options.ics,
           ownerAddresses: options.ownerAddresses?.(calendar) ?? [],
         });
-        return { kind: 'snapshot', occurrences: result.occurrences, cursor: next, warnings: result.warnings };
+        return {
+          kind: 'snapshot',
+          occurrences: result.occurrences,
+          cursor: next,
+          warnings: result.warnings,
+          unreadable: result.unreadable,
+        };
       } catch (error) {
         throw withCalendar(label, error);
       }
@@ -114,11 +124,33 @@ export function createIcsSource(options: IcsSourceOptions): CalendarSource {
   };
 }
 
-async function readFeedFile(file: string): Promise<string> {
+/**
+ * Reads a feed file, at most `maxBytes` of it (ics.maxBytes, as for HTTP feeds): a 100 MB file
+ * is refused after its size is known, not read whole into memory first.
+ */
+async function readFeedFile(file: string, maxBytes: number): Promise<string> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      // Read one byte more than allowed: a file that grew since stat is still caught.
+      const buffer = Buffer.alloc(Math.min(size, maxBytes) + 1);
+      let length = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+        if (bytesRead === 0) break;
+        length += bytesRead;
+        if (length > maxBytes) throw tooLarge(maxBytes);
+        if (length === buffer.length) break;
+      }
+      bytes = buffer.subarray(0, length);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
+    if (error instanceof PermanentError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new PermanentError(
       code === 'ENOENT'
@@ -126,12 +158,18 @@ async function readFeedFile(file: string): Promise<string> {
         : `the iCal file cannot be read (${code}); check the ics path and its permissions`,
     );
   }
-  return decodeUtf8(bytes);
+  return isUtf16(bytes) ? decodeFeed(bytes) : decodeUtf8(bytes);
+}
+
+function tooLarge(maxBytes: number): PermanentError {
+  return new PermanentError(
+    `the iCal file is larger than the limit (ics.maxBytes = ${maxBytes}); raise it or trim the file`,
+  );
 }
 
 /** UTF-8 decoding in slices with a yield between them (25 MB decode in one go blocks ~100+ ms). */
 async function decodeUtf8(bytes: Buffer): Promise<string> {
-  if (bytes.length <= HASH_SLICE) return bytes.toString('utf8');
+  if (bytes.length <= HASH_SLICE) return decodeFeed(bytes);
   const decoder = new TextDecoder('utf-8');
   const parts: string[] = [];
   for (let offset = 0; offset < bytes.length; offset += HASH_SLICE) {

@@ -1,5 +1,3 @@
-import { IcsReadError } from './ics-errors.js';
-
 /** One top-level component block of a feed, as offsets into the text. */
 export interface ComponentBlock {
   readonly kind: 'VEVENT' | 'VTODO' | 'VJOURNAL' | 'VFREEBUSY';
@@ -10,6 +8,8 @@ export interface ComponentBlock {
 /** The feed cut into its event blocks and the rest (calendar properties, VTIMEZONEs). */
 export interface SplitFeed {
   readonly events: readonly ComponentBlock[];
+  /** VEVENT blocks that are never closed (the next BEGIN or the calendar's end came first). */
+  readonly broken: readonly ComponentBlock[];
   /** The feed without its VEVENT/VTODO/VJOURNAL/VFREEBUSY blocks: small, parsed in one go. */
   readonly residue: string;
 }
@@ -34,12 +34,19 @@ export function lineAt(text: string, offset: number): number {
  */
 export async function splitFeed(text: string, yieldNow?: () => Promise<void>): Promise<SplitFeed> {
   const events: ComponentBlock[] = [];
+  const broken: ComponentBlock[] = [];
   const residue: string[] = [];
   let open: { kind: string; start: number } | null = null;
   let residueFrom = 0;
   // A RegExp of its own per call: another feed's split may run while this one yields.
   const boundary = new RegExp(BOUNDARY_SOURCE, 'gim');
   let matches = 0;
+  const close = (block: { kind: string; start: number }, end: number, isBroken: boolean) => {
+    if (block.kind === 'VEVENT')
+      (isBroken ? broken : events).push({ kind: 'VEVENT', start: block.start, end });
+    residue.push(text.slice(residueFrom, block.start));
+    residueFrom = end;
+  };
   let sliceStart = performance.now();
   for (let match = boundary.exec(text); match !== null; match = boundary.exec(text)) {
     if (yieldNow !== undefined && ++matches % 2048 === 0 && performance.now() - sliceStart > 20) {
@@ -49,33 +56,20 @@ export async function splitFeed(text: string, yieldNow?: () => Promise<void>): P
     const isBegin = (match[1] as string).toUpperCase() === 'BEGIN';
     const kind = (match[2] as string).toUpperCase();
     if (isBegin) {
-      if (open !== null) {
-        throw new IcsReadError(
-          'format',
-          `line ${lineAt(text, match.index)}: BEGIN:${kind} inside an unfinished ${open.kind}; the feed is malformed`,
-        );
-      }
+      // An unfinished block ends where the next one begins: that one event is broken, not the feed.
+      if (open !== null) close(open, match.index, true);
       open = { kind, start: match.index };
     } else {
-      if (open === null || open.kind !== kind) {
-        throw new IcsReadError(
-          'format',
-          `line ${lineAt(text, match.index)}: END:${kind} without its BEGIN; the feed is malformed`,
-        );
-      }
-      const end = match.index + match[0].length;
-      if (kind === 'VEVENT') events.push({ kind: 'VEVENT', start: open.start, end });
-      residue.push(text.slice(residueFrom, open.start));
-      residueFrom = end;
+      // An END without its BEGIN is dropped with the text around it (never an event).
+      if (open === null || open.kind !== kind) continue;
+      close(open, match.index + match[0].length, false);
       open = null;
     }
   }
   if (open !== null) {
-    throw new IcsReadError(
-      'format',
-      `line ${lineAt(text, open.start)}: BEGIN:${open.kind} is never closed; the feed is truncated or malformed`,
-    );
+    const calendarEnd = /^END:VCALENDAR[ \t]*\r?$/im.exec(text.slice(open.start));
+    close(open, calendarEnd === null ? text.length : open.start + calendarEnd.index, true);
   }
   residue.push(text.slice(residueFrom));
-  return { events, residue: residue.join('') };
+  return { events, broken, residue: residue.join('') };
 }

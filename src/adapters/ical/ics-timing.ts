@@ -11,6 +11,9 @@ export interface EventLength {
   readonly exactMs: number;
 }
 
+/** The longest event length read (100 years); a DURATION beyond it makes the event unreadable. */
+const MAX_LENGTH_MS = 36_525 * TIME.DAY;
+
 /** The zone a DTSTART is read in: UTC for "Z", the configured zone for dates and floating times. */
 export function zoneOf(value: DateValue, resolver: ZoneResolver): ZoneConverter {
   if (value.utc) return UTC_ZONE;
@@ -34,7 +37,12 @@ export function eventLength(
       const days = Math.round((record.dtend.wall - start.wall) / TIME.DAY);
       return { nominalDays: Math.max(1, days), exactMs: 0 };
     }
-    const exact = instantOf(record.dtend, resolver) - instantOf(start, resolver);
+    // A floating DTEND with a zoned DTSTART (seen in the wild) is read in DTSTART's zone.
+    const end =
+      !record.dtend.utc && !record.dtend.isDate && record.dtend.tzid === undefined
+        ? { ...record.dtend, utc: start.utc, tzid: start.tzid }
+        : record.dtend;
+    const exact = instantOf(end, resolver) - instantOf(start, resolver);
     return { nominalDays: 0, exactMs: Math.max(0, exact) };
   }
   if (record.duration !== null) {
@@ -47,6 +55,8 @@ export function eventLength(
     if (duration.isNegative) return { nominalDays: 0, exactMs: 0 };
     const nominalDays = duration.weeks * 7 + duration.days;
     const exactMs = ((duration.hours * 60 + duration.minutes) * 60 + duration.seconds) * 1000;
+    // Longer than a century is no real event, and past Date's range ("Invalid time value").
+    if (!(nominalDays * TIME.DAY + exactMs <= MAX_LENGTH_MS)) return null;
     if (start.isDate && nominalDays === 0) return { nominalDays: 1, exactMs: 0 };
     return { nominalDays, exactMs };
   }

@@ -1,6 +1,10 @@
 import ICAL from 'ical.js';
 import { IANAZone } from 'luxon';
 import { findIana } from 'windows-iana';
+import type { TimeSpan } from '../../domain/occurrence.js';
+import type { FeedBudget } from './ics-budget.js';
+import type { JCalComponent } from './ics-event.js';
+import { vtimezoneZone } from './ics-vtimezone.js';
 
 /**
  * Local wall-clock time as milliseconds, read as if it were UTC ("2026-03-29T02:30" →
@@ -38,7 +42,7 @@ export const UTC_ZONE: ZoneConverter = {
  * offsets come from the zone's data (Luxon/Intl or the file's VTIMEZONE); this only chooses
  * between the candidates the way RFC 5545 asks.
  */
-function converterFromOffsets(name: string, offsetAt: (instant: number) => number): ZoneConverter {
+export function converterFromOffsets(name: string, offsetAt: (instant: number) => number): ZoneConverter {
   return {
     name,
     toWall: (instant) => instant + offsetAt(instant),
@@ -112,26 +116,6 @@ export function ianaZone(name: string): ZoneConverter {
   return converter;
 }
 
-/**
- * A VTIMEZONE from the feed itself, read by ical.js (used when the TZID is no known zone name).
- * The Timezone object is local to the feed: nothing is registered in ical.js' global service.
- */
-export function vtimezoneZone(tzid: string, component: ICAL.Component): ZoneConverter {
-  const timezone = new ICAL.Timezone({ component, tzid });
-  return {
-    name: tzid,
-    toWall: (instant) => {
-      const local = ICAL.Time.fromJSDate(new Date(instant), true).convertToZone(timezone);
-      return wallFromTime(local);
-    },
-    toInstant: (wall) => {
-      const time = timeFromWall(wall, false);
-      time.zone = timezone;
-      return time.toUnixTime() * 1000;
-    },
-  };
-}
-
 /** Wall time of an ical.js Time's fields (its zone ignored). */
 export function wallFromTime(time: ICAL.Time): WallTime {
   return Date.UTC(time.year, time.month - 1, time.day, time.hour, time.minute, time.second);
@@ -165,21 +149,106 @@ function isValidZone(name: string): boolean {
 
 const IANA_NAME = /^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/;
 
+const resolvedNames = new Map<string, string>();
+
+/** True when `name` is an IANA zone written as the tz database writes it (case included). */
+function isExactIana(name: string): boolean {
+  if (!isValidZone(name)) return false;
+  let resolved = resolvedNames.get(name);
+  if (resolved === undefined) {
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    if (resolvedNames.size < 1_000) resolvedNames.set(name, resolved);
+  }
+  // A link (US/Eastern → America/New_York) is exact too; only a difference of case is not.
+  return resolved === name || resolved.toLowerCase() !== name.toLowerCase();
+}
+
 /**
- * Resolves the TZIDs of one feed. Order: an IANA name; a Windows name (Exchange, also quoted)
- * through the CLDR mapping; the feed's own VTIMEZONE; an IANA name at the end of a vendor
- * TZID ("/mozilla.org/…/Europe/Berlin"); otherwise the configured zone, with one warning per TZID.
+ * Windows display names as Outlook writes them into TZID ("(UTC-05:00) Eastern Time (US &
+ * Canada)"): the ones without a city, mapped to their Windows zone id. Names that list cities
+ * ("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna") are resolved by their cities.
+ */
+const DISPLAY_NAMES: Record<string, string> = {
+  'eastern time (us & canada)': 'Eastern Standard Time',
+  'eastern time (us and canada)': 'Eastern Standard Time',
+  'central time (us & canada)': 'Central Standard Time',
+  'central time (us and canada)': 'Central Standard Time',
+  'mountain time (us & canada)': 'Mountain Standard Time',
+  'mountain time (us and canada)': 'Mountain Standard Time',
+  'pacific time (us & canada)': 'Pacific Standard Time',
+  'pacific time (us and canada)': 'Pacific Standard Time',
+  'atlantic time (canada)': 'Atlantic Standard Time',
+  alaska: 'Alaskan Standard Time',
+  hawaii: 'Hawaiian Standard Time',
+  arizona: 'US Mountain Standard Time',
+  'coordinated universal time': 'UTC',
+};
+
+let cityZones: Map<string, string> | null = null;
+
+/** IANA zones by their city ("stockholm" → Europe/Stockholm), built once from Intl's list. */
+function zoneOfCity(city: string): string | undefined {
+  if (cityZones === null) {
+    cityZones = new Map();
+    for (const zone of Intl.supportedValuesOf('timeZone')) {
+      const name = zone.split('/').pop()?.replace(/_/g, ' ').toLowerCase();
+      if (name !== undefined && !cityZones.has(name)) cityZones.set(name, zone);
+    }
+  }
+  return cityZones.get(city.trim().toLowerCase());
+}
+
+/** The IANA zone of a Windows display name, or undefined. */
+function displayNameZone(tzid: string): string | undefined {
+  const match = /^\(UTC(?:[+-]\d{1,2}:\d{2})?\)\s*(.+)$/i.exec(tzid);
+  if (match === null) return undefined;
+  const rest = (match[1] as string).trim();
+  const windows = DISPLAY_NAMES[rest.toLowerCase()];
+  if (windows !== undefined) return windows === 'UTC' ? 'UTC' : findIana(windows)[0];
+  for (const city of rest.split(',')) {
+    const zone = zoneOfCity(city);
+    if (zone !== undefined) return zone;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves the TZIDs of one feed. Order: UTC; an IANA name as the tz database writes it, or a
+ * Windows zone id (Exchange) through the CLDR mapping; the feed's own VTIMEZONE of exactly
+ * that TZID (so a feed defining its own "Europe/lisbon" is read by its definition, not the
+ * real Lisbon); an IANA name in another case; a Windows display name ("(UTC+01:00) Amsterdam,
+ * Berlin…"); an IANA name at the end of a vendor TZID ("/mozilla.org/…/Europe/Berlin");
+ * otherwise the configured zone, with one warning per TZID.
+ *
+ * The feed's VTIMEZONEs are expanded only when a TZID needs one, up to a year past `horizon`,
+ * within the zone budgets of `budget`.
  */
 export class ZoneResolver {
   private readonly cache = new Map<string, ZoneConverter>();
+  private readonly unknown = new Set<string>();
   readonly fallback: ZoneConverter;
-  private readonly vtimezones: Map<string, ICAL.Component>;
+  private readonly vtimezones: ReadonlyMap<string, JCalComponent>;
   private readonly warn: (message: string) => void;
+  private readonly horizon: TimeSpan;
+  private readonly budget: FeedBudget;
 
-  constructor(timeZone: string, vtimezones: Map<string, ICAL.Component>, warn: (message: string) => void) {
+  constructor(
+    timeZone: string,
+    vtimezones: ReadonlyMap<string, JCalComponent>,
+    warn: (message: string) => void,
+    horizon: TimeSpan,
+    budget: FeedBudget,
+  ) {
     this.fallback = ianaZone(timeZone);
     this.vtimezones = vtimezones;
     this.warn = warn;
+    this.horizon = horizon;
+    this.budget = budget;
+  }
+
+  /** True when a TZID could not be resolved and is read in the configured zone instead. */
+  isUnknown(tzid: string): boolean {
+    return this.unknown.has(tzid);
   }
 
   /** The zone of a TZID parameter; undefined (floating) means the configured zone. */
@@ -196,16 +265,21 @@ export class ZoneResolver {
   private lookup(rawTzid: string): ZoneConverter {
     const tzid = rawTzid.replace(/^"+|"+$/g, '').trim();
     if (/^(utc|gmt|z|etc\/utc|etc\/gmt)$/i.test(tzid)) return UTC_ZONE;
-    if (isValidZone(tzid)) return ianaZone(tzid);
+    if (isExactIana(tzid)) return ianaZone(tzid);
     const windows = findIana(tzid)[0];
     if (windows !== undefined && isValidZone(windows)) return ianaZone(windows);
     const component = this.vtimezones.get(rawTzid) ?? this.vtimezones.get(tzid);
-    if (component !== undefined) return vtimezoneZone(tzid, component);
+    if (component !== undefined) return vtimezoneZone(tzid, component, this.horizon, this.budget);
+    if (isValidZone(tzid)) return ianaZone(tzid);
+    const display = displayNameZone(tzid);
+    if (display === 'UTC') return UTC_ZONE;
+    if (display !== undefined && isValidZone(display)) return ianaZone(display);
     const segments = tzid.split('/');
     for (const count of [3, 2]) {
       const suffix = segments.slice(-count).join('/');
       if (segments.length > count && IANA_NAME.test(suffix) && isValidZone(suffix)) return ianaZone(suffix);
     }
+    this.unknown.add(rawTzid);
     this.warn(`unknown time zone "${tzid.slice(0, 80)}": read in ${this.fallback.name} instead`);
     return this.fallback;
   }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
 import { type Occurrence, overlaps, type TimeSpan } from '../../domain/occurrence.js';
+import type { UnreadableEvent } from '../../domain/unreadable-event.js';
 import { DEFAULT_ICS_BUDGETS, FeedBudget, type IcsBudgets } from './ics-budget.js';
 import { IcsReadError } from './ics-errors.js';
 import {
   type DateValue,
+  detach,
   type EventRecord,
   type JCalComponent,
   readEventRecord,
@@ -33,6 +35,8 @@ export interface IcsReadResult {
   readonly occurrences: Occurrence[];
   /** Things the calendar's owner or IT may want to fix (an unknown TZID…); never event text. */
   readonly warnings: string[];
+  /** Events skipped because they cannot be read (each also in `warnings`, by line). */
+  readonly unreadable: UnreadableEvent[];
   /** What reading cost: VEVENTs in the feed and recurrence steps spent (tests, benchmarks). */
   readonly stats: { readonly events: number; readonly steps: number };
 }
@@ -83,7 +87,7 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     if (!warnings.includes(message)) warnings.push(message);
   };
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (!/^BEGIN:VCALENDAR[ \t]*\r?$/im.test(source)) {
+  if (!/^[ \t]*BEGIN:VCALENDAR[ \t]*\r?$/im.test(source)) {
     throw new IcsReadError(
       'format',
       'not an iCalendar feed (no BEGIN:VCALENDAR); check that the address serves .ics',
@@ -95,28 +99,30 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
 
   let calendarRoots: JCalComponent[];
   try {
-    calendarRoots = roots(parseJCal(split.residue));
+    calendarRoots = roots(parseJCal(calendarPart(split.residue)));
   } catch (error) {
     throw new IcsReadError('format', 'the calendar part of the feed is not valid iCalendar', {
       cause: error,
     });
   }
-  const vtimezones = new Map<string, ICAL.Component>();
+  const vtimezones = new Map<string, JCalComponent>();
   const owners = new Set((options.ownerAddresses ?? []).map((address) => address.toLowerCase()));
+  let hasMethod = false;
   for (const root of calendarRoots) {
     for (const property of root[1] ?? []) {
+      if (property[0] === 'method') hasMethod = true;
       const value = typeof property[3] === 'string' ? property[3].trim().toLowerCase() : '';
       if (property[0] === 'x-wr-calname' && EMAIL.test(value)) owners.add(value);
     }
     for (const component of root[2] ?? []) {
       if (component[0] !== 'vtimezone') continue;
       const tzid = component[1].find((property) => property[0] === 'tzid')?.[3];
-      if (typeof tzid === 'string') vtimezones.set(tzid, new ICAL.Component(component));
+      if (typeof tzid === 'string') vtimezones.set(tzid, component);
     }
   }
 
   const occurrences: Occurrence[] = [];
-  const resolver = new ZoneResolver(options.timeZone, vtimezones, warn);
+  const resolver = new ZoneResolver(options.timeZone, vtimezones, warn, options.window, budget);
   const context: ReadContext = {
     window: options.window,
     resolver,
@@ -161,52 +167,72 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     const zone = zoneOf(start, resolver);
     const from = zone.toInstant(start.wall);
     const length = eventLength(record, start, resolver);
-    if (length === null) throw new IcsReadError('format', `line ${line()}: an event has an invalid DURATION`);
+    if (length === null) throw new IcsReadError('format', `an invalid DURATION (line ${line()})`);
     const to = endOf(start.wall, from, length, zone);
     if (!overlaps({ start: from, end: to }, options.window)) return null;
     return makeOccurrence(context, uid, null, from, to, start.isDate, record, null);
   };
 
+  const unreadable: UnreadableEvent[] = [];
+  /** One bad event costs one event: skipped, told by line, its UID's referrals kept. */
+  const skip = (offset: number, problem: string, uid: string | null) => {
+    const line = lineAt(source, offset);
+    unreadable.push({ uid: uid === null ? null : detach(uid), line, problem });
+    warn(
+      `line ${line}: an event cannot be read (${problem}); it is skipped and its referrals are kept until it reads again`,
+    );
+  };
   const readBatch = (blocks: readonly ComponentBlock[]) => {
-    const body = blocks.map((block) => source.slice(block.start, block.end)).join('\r\n');
-    let events: JCalComponent[];
-    try {
-      events = roots(parseJCal(`BEGIN:VCALENDAR\r\n${body}\r\nEND:VCALENDAR\r\n`))[0]?.[2] ?? [];
-    } catch {
-      throw new IcsReadError('format', `line ${firstBadLine(source, blocks)}: an event cannot be parsed`);
-    }
-    events.forEach((vevent, index) => {
-      const line = () => lineAt(source, blocks[index]?.start ?? 0);
+    for (const { block, vevent } of parseBlocks(source, blocks)) {
+      if (vevent === null) {
+        skip(block.start, 'it is not valid iCalendar', rawUid(source.slice(block.start, block.end)));
+        continue;
+      }
       const record = readEventRecord(vevent);
-      if (record.invalid !== null) {
-        throw new IcsReadError('format', `line ${line()}: an event has an invalid ${record.invalid} value`);
+      try {
+        readEvent(block, record);
+      } catch (error) {
+        if (!(error instanceof IcsReadError) || error.kind !== 'format') throw error;
+        skip(block.start, error.message, record.uid);
       }
-      const uid = record.uid ?? syntheticUid(record);
-      const rid = record.recurrenceId;
-      if (rid !== null) {
-        let byRid = exceptionsByUid.get(uid);
-        if (byRid === undefined) {
-          byRid = new Map();
-          exceptionsByUid.set(uid, byRid);
-        }
-        const key = `${rid.wall}|${rid.isDate}|${rid.utc}|${rid.tzid ?? ''}`;
-        const current = byRid.get(key);
-        if (current === undefined || supersedes(record, current)) byRid.set(key, record);
-        return;
+    }
+  };
+  const readEvent = (block: ComponentBlock, record: EventRecord) => {
+    const line = () => lineAt(source, block.start);
+    if (record.invalid !== null) throw new IcsReadError('format', `an invalid ${record.invalid} value`);
+    budget.checkEventDates(dateCount(record));
+    const uid = record.uid ?? syntheticUid(record);
+    const rid = record.recurrenceId;
+    if (rid !== null) {
+      let byRid = exceptionsByUid.get(uid);
+      if (byRid === undefined) {
+        byRid = new Map();
+        exceptionsByUid.set(uid, byRid);
       }
-      const start = record.dtstart;
-      if (start === null) throw new IcsReadError('format', `line ${line()}: an event has no DTSTART`);
-      if (record.rrules.length > 0 || record.rdates.length > 0) {
-        const current = masters.get(uid);
-        if (current === undefined || supersedes(record, current.record)) {
-          masters.set(uid, { record, line: blocks[index]?.start ?? 0 });
-        }
-        return;
+      const key = `${rid.wall}|${rid.isDate}|${rid.utc}|${rid.tzid ?? ''}`;
+      const current = byRid.get(key);
+      if (current === undefined || supersedes(record, current)) byRid.set(key, record);
+      return;
+    }
+    const start = record.dtstart;
+    if (start === null) {
+      // RFC 5546: with a METHOD, a VEVENT may lack DTSTART (it then has no time to refer).
+      if (hasMethod) return;
+      throw new IcsReadError('format', 'no DTSTART');
+    }
+    if (record.rrules.length > 0 || record.rdates.length > 0) {
+      const current = masters.get(uid);
+      if (current === undefined || supersedes(record, current.record)) {
+        masters.set(uid, { record, line: block.start });
       }
-      keepSingle(uid, record, blocks[index]?.start ?? 0, () => readSingle(uid, record, start, line));
-    });
+      return;
+    }
+    keepSingle(uid, record, block.start, () => readSingle(uid, record, start, line));
   };
 
+  for (const block of split.broken) {
+    skip(block.start, 'it is never closed with END:VEVENT', rawUid(source.slice(block.start, block.end)));
+  }
   let batch: ComponentBlock[] = [];
   let batchChars = 0;
   let scanned = 0;
@@ -235,12 +261,8 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
     try {
       await expandSeries(context, uid, master.record, master.record.dtstart as DateValue, exceptions);
     } catch (error) {
-      if (error instanceof IcsReadError && error.kind === 'format') {
-        throw new IcsReadError('format', `line ${lineAt(source, master.line)}: ${error.message}`, {
-          cause: error,
-        });
-      }
-      throw error;
+      if (!(error instanceof IcsReadError) || error.kind !== 'format') throw error;
+      skip(master.line, error.message, uid);
     }
     if (budget.shouldYield(true)) await budget.yieldNow();
   }
@@ -265,17 +287,111 @@ export async function readIcs(text: string, options: ReadIcsOptions): Promise<Ic
   occurrences.sort(
     (a, b) => a.start - b.start || a.end - b.end || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0),
   );
-  return { occurrences, warnings, stats: { events: split.events.length, steps: budget.stepsUsed } };
+  return {
+    occurrences,
+    warnings,
+    unreadable,
+    stats: { events: split.events.length, steps: budget.stepsUsed },
+  };
 }
 
-/** The line of the first block in a batch that ical.js cannot parse on its own. */
-function firstBadLine(source: string, blocks: readonly ComponentBlock[]): number {
-  for (const block of blocks) {
+/** How many RDATE and EXDATE values an event lists. */
+function dateCount(record: EventRecord): number {
+  let count = 0;
+  for (const property of record.rdates) count += property.length - 3;
+  for (const property of record.exdates) count += property.length - 3;
+  return count;
+}
+
+/**
+ * The calendar part of a feed (its VEVENTs already cut out) as ical.js can parse it, read as
+ * peers read it: lines outside BEGIN:VCALENDAR … END:VCALENDAR (whitespace before it, text
+ * after it) and blank lines dropped, a missing END:VCALENDAR supplied.
+ */
+function calendarPart(residue: string): string {
+  const lines: string[] = [];
+  let depth = 0;
+  for (const raw of residue.split(/\r?\n/)) {
+    if (raw.trim() === '') continue;
+    const line = depth === 0 ? raw.trimStart() : raw;
+    if (/^BEGIN:VCALENDAR[ \t]*$/i.test(line)) depth++;
+    else if (depth === 0) continue;
+    else if (/^END:VCALENDAR[ \t]*$/i.test(line)) depth--;
+    lines.push(line);
+  }
+  for (; depth > 0; depth--) lines.push('END:VCALENDAR');
+  lines.push('');
+  return lines.join('\r\n');
+}
+
+const UID_LINE = /^UID(?:;[^:\r\n]*)?:([^\r\n]*)\r?$/im;
+
+/** The UID of a block that cannot be parsed, read from its raw text (unfolded), or null. */
+function rawUid(block: string): string | null {
+  const match = UID_LINE.exec(block.replace(/\r?\n[ \t]/g, ''));
+  const uid = match?.[1]?.trim().replace(/\\([,;\\])/g, '$1') ?? '';
+  return uid === '' ? null : uid;
+}
+
+function wrap(body: string): string {
+  return `BEGIN:VCALENDAR\r\n${body}\r\nEND:VCALENDAR\r\n`;
+}
+
+/**
+ * The VEVENTs of a batch of blocks, each paired with its block; a block ical.js cannot parse
+ * pairs with null. The batch is parsed in one call; only when that fails are its blocks parsed
+ * one by one, to find the bad ones.
+ */
+function parseBlocks(
+  source: string,
+  blocks: readonly ComponentBlock[],
+): { block: ComponentBlock; vevent: JCalComponent | null }[] {
+  const texts = blocks.map((block) => tolerate(source.slice(block.start, block.end)));
+  try {
+    const events = roots(parseJCal(wrap(texts.join('\r\n'))))[0]?.[2] ?? [];
+    if (events.length === blocks.length) {
+      return blocks.map((block, index) => ({ block, vevent: events[index] as JCalComponent }));
+    }
+  } catch {
+    // One of the blocks is bad: find which below.
+  }
+  return blocks.map((block, index) => {
     try {
-      parseJCal(`BEGIN:VCALENDAR\r\n${source.slice(block.start, block.end)}\r\nEND:VCALENDAR\r\n`);
+      const vevent = roots(parseJCal(wrap(texts[index] as string)))[0]?.[2]?.[0];
+      return { block, vevent: vevent === undefined || vevent[0] !== 'vevent' ? null : vevent };
     } catch {
-      return lineAt(source, block.start);
+      return { block, vevent: null };
+    }
+  });
+}
+
+const RULE_LIST_SPACE = /^((?:RRULE|EXRULE)[;:][^\r\n]*?),[ \t]+/gim;
+
+const LEAP_MONTH_RULE = /^RRULE[;:][^\r\n]*BYMONTH=[^;\r\n]*L/im;
+
+/**
+ * What peers read although RFC 5545 does not allow it, made readable before ical.js parses
+ * it: spaces after the commas of a rule's lists ("BYDAY=MO, TU"), and RFC 7529 leap months
+ * ("BYMONTH=5L"), which the Gregorian calendar (no RSCALE) does not have: ical.js would read
+ * 5L as May, so the leap months are dropped, and a rule left with none is dropped (the event
+ * is its DTSTART alone, as RFC 7529's default SKIP=OMIT gives).
+ */
+function tolerate(block: string): string {
+  let text = block;
+  if (/^(?:RRULE|EXRULE)[;:][^\r\n]*,[ \t]/im.test(text)) {
+    for (let previous = ''; previous !== text; ) {
+      previous = text;
+      text = text.replace(RULE_LIST_SPACE, '$1,');
     }
   }
-  return lineAt(source, blocks[0]?.start ?? 0);
+  if (LEAP_MONTH_RULE.test(text)) text = text.replace(/^RRULE[;:][^\r\n]*\r?$/gim, withoutLeapMonths);
+  return text;
+}
+
+function withoutLeapMonths(line: string): string {
+  if (/RSCALE=(?!GREGORIAN)/i.test(line)) return line;
+  const list = /BYMONTH=([^;\r\n]*)/i.exec(line)?.[1] ?? '';
+  const months = list.split(',').filter((month) => !/L$/i.test(month.trim()));
+  if (months.length === 0) return 'X-HANVISA-DROPPED-RRULE:only leap months';
+  return line.replace(/BYMONTH=[^;\r\n]*/i, `BYMONTH=${months.join(',')}`);
 }

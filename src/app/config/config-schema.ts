@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import Holidays from 'date-holidays';
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { normaliseCodeKey } from '../../domain/codes/code-table.js';
@@ -301,6 +302,27 @@ const sink = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** Public holidays for "åter" (the next working day after an all-day absence), by date-holidays. */
+const holidays = z
+  .strictObject({
+    country: z.string().min(2).default('SE').describe('ISO 3166 country, e.g. SE.'),
+    region: z.string().min(1).optional().describe('A region of the country where holidays differ.'),
+  })
+  .prefault({})
+  .superRefine((value, context) => {
+    const known = new Holidays();
+    if (known.getCountries()[value.country] === undefined) {
+      context.addIssue({ code: 'custom', path: ['country'], message: `unknown country "${value.country}"` });
+    } else if (value.region !== undefined && known.getStates(value.country)?.[value.region] === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['region'],
+        message: `unknown region "${value.region}" of ${value.country}`,
+      });
+    }
+  })
+  .describe('Public holidays skipped when "åter" is the next working day.');
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -318,6 +340,7 @@ export const configSchema = z
       ),
     codes,
     rules,
+    holidays,
     directory,
     sink: sink.default({ kind: 'embedded', path: 'data/hanvisa.db' }),
     register: z
@@ -430,6 +453,19 @@ export const configSchema = z
         maxEventsPerFeed: z.number().int().positive().default(100_000),
         maxOccurrencesPerSeries: z.number().int().positive().default(2_000),
         recurrenceStepBudget: z.number().int().positive().default(1_000_000),
+        maxZoneTransitions: z
+          .number()
+          .int()
+          .positive()
+          .default(5_000)
+          .describe('Offset changes one VTIMEZONE of a feed may define (a feed over it fails).'),
+        maxZoneTransitionsPerFeed: z.number().int().positive().default(20_000),
+        maxDatesPerEvent: z
+          .number()
+          .int()
+          .positive()
+          .default(10_000)
+          .describe('RDATE and EXDATE values one event may list.'),
       })
       .prefault({}),
     push: z

@@ -7,7 +7,9 @@ import type { ReferralPolicy } from '../../domain/desired-entries.js';
 import type { Employee, Person } from '../../domain/directory.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { MassDeleteGuard } from '../../domain/reconcile.js';
+import { returnDay } from '../../domain/return-day.js';
 import type { CalendarRef } from '../ports/calendar-source.js';
+import { workingDays } from '../working-days.js';
 import { type ConfigFile, configSchema, parseDuration } from './config-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { type Environment, readEnvironment } from './environment.js';
@@ -291,7 +293,12 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     timeZone: raw.timeZone,
     window: raw.window,
     codes,
-    policy: { codes, private: raw.codes.private, fallback: raw.codes.fallback },
+    policy: {
+      codes,
+      private: raw.codes.private,
+      fallback: raw.codes.fallback,
+      returnDay: returnDay(raw.timeZone, workingDays(raw.holidays)),
+    },
     rules: raw.rules,
     employees,
     people,

@@ -1,4 +1,5 @@
 import type { Occurrence, TimeSpan } from '../../domain/occurrence.js';
+import type { UnreadableEvent } from '../../domain/unreadable-event.js';
 
 /**
  * A calendar as hanvisa's config names it. `id` is stable and holds no personal data (it is
@@ -15,9 +16,12 @@ export interface CalendarRef {
 /** What a source remembers between cycles (ETag, delta link, body hash…), opaque to everyone else. */
 export type SourceCursor = Readonly<Record<string, string>>;
 
+export type { UnreadableEvent } from '../../domain/unreadable-event.js';
+
 /**
  * What one fetch found:
- * - `snapshot`: every occurrence overlapping the window; what is not in it is gone.
+ * - `snapshot`: every occurrence overlapping the window; what is not in it is gone, except the
+ *   occurrences of events listed in `unreadable` (what hanvisa holds for them is kept).
  * - `unchanged`: nothing changed since `cursor` (a 304, the same body hash): no reconcile at all.
  * - `delta`: only changed occurrences and removed uids (Graph delta); the rest is as it was.
  */
@@ -27,6 +31,7 @@ export type FetchResult =
       readonly occurrences: readonly Occurrence[];
       readonly cursor: SourceCursor | null;
       readonly warnings: readonly string[];
+      readonly unreadable?: readonly UnreadableEvent[];
     }
   | { readonly kind: 'unchanged'; readonly cursor: SourceCursor | null }
   | {

@@ -70,6 +70,12 @@ export type LateEntryFacts = Pick<
  *    (`previousSuccessAt` null) without either source time there is nothing to go on, and no
  *    verdict is given rather than a false one.
  *
+ * 3. *A series instance moved onto its day before hanvisa first saw it* (its recurrence id is
+ *    on another local day): the move is bounded by the override's modification time, which is
+ *    then `enteredAt` (basis `modified`, approximate: the move may have been earlier), as when a
+ *    move is seen between two rounds. Without a modification time after the series' creation
+ *    nothing bounds it, and case 2 applies.
+ *
  * Late when `enteredAt > deadline`; retroactive when `enteredAt >= start`; invited when the
  * employee is not the organiser (`organizerIsSelf === false`; unknown counts as own).
  */
@@ -90,7 +96,22 @@ export function assessLateEntry(
   let approximate: boolean;
   const codeAdded = sightings.day < firstSeen;
   const moved = !codeAdded && sightings.event < firstSeen && isMove(occurrence, day.label, days);
-  if (codeAdded || moved) {
+  // 3. A series instance moved onto this day before hanvisa first saw it: the override itself
+  //    says it was moved (its recurrence id lies on another day) and when, at the latest (its
+  //    LAST-MODIFIED, or Graph's lastModifiedDateTime on an exception with originalStart).
+  const movedUnseen =
+    !codeAdded &&
+    !moved &&
+    occurrence.recurrenceId !== null &&
+    modifiedAt !== null &&
+    modifiedAt <= firstSeen &&
+    (createdAt === null || modifiedAt > createdAt) &&
+    isMove(occurrence, day.label, days);
+  if (movedUnseen) {
+    enteredAt = modifiedAt;
+    basis = 'modified';
+    approximate = true;
+  } else if (codeAdded || moved) {
     const notBefore = codeAdded ? sightings.day : sightings.event;
     if (modifiedAt !== null && modifiedAt > notBefore && modifiedAt <= firstSeen) {
       enteredAt = modifiedAt;

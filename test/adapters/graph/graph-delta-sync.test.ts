@@ -44,13 +44,14 @@ const FIRST_ROUND = [
   // private: referred with the code's label only
   { ...meeting, start: '2025-03-25T12:00:00.000Z', end: '2025-03-25T13:00:00.000Z', uid: P },
   { ...meeting, start: '2025-03-26T09:00:00.000Z', end: '2025-03-26T10:00:00.000Z', uid: I },
-  // all-day, given by Graph converted from its own zone (W. Europe): Friday 28 March, local midnights
+  // all-day, given by Graph converted from its own zone (W. Europe): Friday 28 March, local
+  // midnight; back ("åter") on the next working day, Monday 31 March
   {
     reason: 'vacation',
     label: 'Semester',
     mode: 'referred',
     start: '2025-03-27T23:00:00.000Z',
-    end: '2025-03-28T23:00:00.000Z',
+    end: '2025-03-30T22:00:00.000Z',
     uid: E,
   },
   // all-day on the DST day (Sunday 30 March): 23 hours, local midnight to local midnight

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hanvisa } from '../../helpers/cli.js';
@@ -127,5 +129,42 @@ describe('hanvisa ics expand', () => {
     expect(
       hanvisa(['ics', 'expand', '--config', CONFIG, '--from', '2026-03-01', '--to', '2026-03-02']).code,
     ).toBe(2);
+  });
+
+  it('a closed stdout (ics expand … | head) ends quietly, without an EPIPE stack trace', async () => {
+    const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//hanvisa//epipe//EN'];
+    for (let index = 0; index < 3_000; index++) {
+      const day = String(1 + (index % 28)).padStart(2, '0');
+      lines.push('BEGIN:VEVENT', `UID:e${index}`, `DTSTART:202612${day}T080000Z`, 'DURATION:PT30M');
+      lines.push('SUMMARY:MÖT: x', 'END:VEVENT');
+    }
+    lines.push('END:VCALENDAR', '');
+    const feed = path.join(mkdtempSync(path.join(tmpdir(), 'hanvisa-epipe-')), 'big.ics');
+    writeFileSync(feed, lines.join('\r\n'));
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/hanvisa.js'),
+        'ics',
+        'expand',
+        '--config',
+        CONFIG,
+        '--from',
+        '2026-12-01T00:00:00Z',
+        '--to',
+        '2027-01-01T00:00:00Z',
+        feed,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // Like head: read the first chunk, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ICS_BUDGETS, FeedBudget } from '../../../src/adapters/ical/ics-budget.js';
 import { IcsReadError } from '../../../src/adapters/ical/ics-errors.js';
 import { createIcsSource } from '../../../src/adapters/ical/ics-source.js';
 import { ianaZone, ZoneResolver } from '../../../src/adapters/ical/ics-zones.js';
@@ -23,7 +24,9 @@ async function readError(text: string): Promise<IcsReadError> {
 
 const lines = (...items: string[]) => `${items.join('\r\n')}\r\n`;
 
-describe('a feed that cannot be read fails with the line and without its text', () => {
+const GOOD = ['BEGIN:VEVENT', 'UID:good', 'DTSTART:20260403T080000Z', 'SUMMARY:MÖT: x', 'END:VEVENT'];
+
+describe('one bad event costs one event: skipped, told by line, without its text', () => {
   it.each([
     [
       'an unparsable content line',
@@ -34,9 +37,10 @@ describe('a feed that cannot be read fails with the line and without its text', 
         'DTSTART:20260402T080000Z',
         SECRET,
         'END:VEVENT',
+        ...GOOD,
         'END:VCALENDAR',
       ),
-      /^line 2: an event cannot be parsed$/,
+      /^line 2: an event cannot be read \(it is not valid iCalendar\); it is skipped/,
     ],
     [
       'an invalid DTSTART',
@@ -47,12 +51,27 @@ describe('a feed that cannot be read fails with the line and without its text', 
         'DTSTART:2026-04-02 08:00',
         `SUMMARY:${SECRET}`,
         'END:VEVENT',
+        ...GOOD,
         'END:VCALENDAR',
       ),
-      /^line 2: an event has an invalid DTSTART value$/,
+      /^line 2: an event cannot be read \(an invalid DTSTART value\)/,
     ],
     [
-      'no DTSTART',
+      'an impossible date (30 February), never rolled into March',
+      lines(
+        'BEGIN:VCALENDAR',
+        'BEGIN:VEVENT',
+        'UID:a',
+        'DTSTART;VALUE=DATE:20260230',
+        `SUMMARY:${SECRET}`,
+        'END:VEVENT',
+        ...GOOD,
+        'END:VCALENDAR',
+      ),
+      /^line 2: an event cannot be read \(an invalid DTSTART value\)/,
+    ],
+    [
+      'no DTSTART (and no METHOD)',
       lines(
         'BEGIN:VCALENDAR',
         'VERSION:2.0',
@@ -60,26 +79,70 @@ describe('a feed that cannot be read fails with the line and without its text', 
         'UID:a',
         `SUMMARY:${SECRET}`,
         'END:VEVENT',
+        ...GOOD,
         'END:VCALENDAR',
       ),
-      /^line 3: an event has no DTSTART$/,
+      /^line 3: an event cannot be read \(no DTSTART\)/,
     ],
     [
-      'a truncated feed',
-      lines('BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:a', `SUMMARY:${SECRET}`),
-      /^line 2: BEGIN:VEVENT is never closed/,
+      'a VEVENT never closed',
+      lines('BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:a', `SUMMARY:${SECRET}`, ...GOOD, 'END:VCALENDAR'),
+      /^line 2: an event cannot be read \(it is never closed with END:VEVENT\)/,
     ],
     [
-      'an END without BEGIN',
-      lines('BEGIN:VCALENDAR', 'END:VEVENT', 'END:VCALENDAR'),
-      /^line 2: END:VEVENT without its BEGIN/,
+      'a huge DURATION',
+      lines(
+        'BEGIN:VCALENDAR',
+        'BEGIN:VEVENT',
+        'UID:a',
+        'DTSTART:20260402T080000Z',
+        'DURATION:P99999999999D',
+        `SUMMARY:${SECRET}`,
+        'END:VEVENT',
+        ...GOOD,
+        'END:VCALENDAR',
+      ),
+      /^line 2: an event cannot be read \(an invalid DURATION/,
     ],
-    ['an HTML page', '<html><body>Logga in</body></html>', /not an iCalendar feed/],
   ])('%s', async (_name, text, message) => {
-    const error = await readError(text);
+    const result = await readIcs(text, { window: WINDOW, timeZone: 'Europe/Stockholm' });
+    expect(result.occurrences.map((occurrence) => occurrence.uid)).toEqual(['good']);
+    expect(result.unreadable).toEqual([{ uid: 'a', line: expect.any(Number), problem: expect.any(String) }]);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(message);
+    expect(result.warnings.join()).not.toContain('Lönesamtal');
+  });
+
+  it('an END without its BEGIN is dropped; the feed reads', async () => {
+    const result = await readIcs(lines('BEGIN:VCALENDAR', 'END:VEVENT', ...GOOD, 'END:VCALENDAR'), {
+      window: WINDOW,
+      timeZone: 'Europe/Stockholm',
+    });
+    expect(result.occurrences).toHaveLength(1);
+  });
+
+  it('with a METHOD, a VEVENT without DTSTART is allowed (RFC 5546) and simply has no time', async () => {
+    const result = await readIcs(
+      lines(
+        'BEGIN:VCALENDAR',
+        'METHOD:PUBLISH',
+        'BEGIN:VEVENT',
+        'UID:a',
+        'END:VEVENT',
+        ...GOOD,
+        'END:VCALENDAR',
+      ),
+      { window: WINDOW, timeZone: 'Europe/Stockholm' },
+    );
+    expect(result.occurrences).toHaveLength(1);
+    expect(result.warnings).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  it('a feed that is not iCalendar at all still fails as a whole', async () => {
+    const error = await readError('<html><body>Logga in</body></html>');
     expect(error.kind).toBe('format');
-    expect(error.message).toMatch(message);
-    expect(error.message).not.toContain('Lönesamtal');
+    expect(error.message).toMatch(/not an iCalendar feed/);
   });
 
   it('warnings name the zone, not the event', async () => {
@@ -134,15 +197,54 @@ describe('the file source', () => {
     );
   });
 
-  it('a broken file is a permanent error naming the calendar id and the line', async () => {
+  it('a broken event is reported to the sync as unreadable, by UID and line', async () => {
     const file = path.join(directory, 'broken.ics');
     writeFileSync(
       file,
-      lines('BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:a', SECRET, 'END:VEVENT', 'END:VCALENDAR'),
+      lines('BEGIN:VCALENDAR', 'BEGIN:VEVENT', 'UID:a', SECRET, 'END:VEVENT', ...GOOD, 'END:VCALENDAR'),
     );
-    const error = await source.fetch(calendar(file), WINDOW, null).catch((e) => e);
+    const result = await source.fetch(calendar(file), WINDOW, null);
+    expect(result).toMatchObject({
+      kind: 'snapshot',
+      unreadable: [{ uid: 'a', line: 2, problem: 'it is not valid iCalendar' }],
+    });
+  });
+
+  it('a file larger than ics.maxBytes is refused without being read whole', async () => {
+    const small = createIcsSource({
+      timeZone: 'Europe/Stockholm',
+      ics: {
+        allowPrivateHosts: [],
+        timeoutMs: 1_000,
+        maxBytes: 1_000,
+        maxRedirects: 5,
+        maxEventsPerFeed: 100,
+        maxOccurrencesPerSeries: 100,
+        recurrenceStepBudget: 10_000,
+      },
+    });
+    const file = path.join(directory, 'large.ics');
+    writeFileSync(file, lines('BEGIN:VCALENDAR', `X-FILL:${'x'.repeat(5_000)}`, 'END:VCALENDAR'));
+    const error = await small.fetch(calendar(file), WINDOW, null).catch((e) => e);
     expect(error).toBeInstanceOf(PermanentError);
-    expect(error.message).toBe('calendar cecilia/ics-1: line 2: an event cannot be parsed');
+    expect(error.message).toBe(
+      'calendar cecilia/ics-1: the iCal file is larger than the limit (ics.maxBytes = 1000); raise it or trim the file',
+    );
+  });
+
+  it.each([
+    [
+      'UTF-16LE with a BOM',
+      (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+    ],
+    ['UTF-16LE without a BOM', (text: string) => Buffer.from(text, 'utf16le')],
+    ['UTF-16BE with a BOM', (text: string) => Buffer.from(`\ufeff${text}`, 'utf16le').swap16()],
+    ['UTF-8 with a BOM', (text: string) => Buffer.from(`\ufeff${text}`, 'utf8')],
+  ])('a file in %s reads', async (_name, encode) => {
+    const file = path.join(directory, 'encoded.ics');
+    writeFileSync(file, encode(lines('BEGIN:VCALENDAR', ...GOOD, 'END:VCALENDAR')));
+    const result = await source.fetch(calendar(file), WINDOW, null);
+    expect(result.kind === 'snapshot' && result.occurrences.map((item) => item.subject)).toEqual(['MÖT: x']);
   });
 
   it('the same bytes in the same window are unchanged; a new window reads again', async () => {
@@ -194,7 +296,13 @@ describe('zones', () => {
 
   it('resolves IANA, Windows (also quoted) and vendor TZIDs; warns once for an unknown one', () => {
     const warnings: string[] = [];
-    const resolver = new ZoneResolver('Europe/Stockholm', new Map(), (message) => warnings.push(message));
+    const resolver = new ZoneResolver(
+      'Europe/Stockholm',
+      new Map(),
+      (message) => warnings.push(message),
+      { from: 0, to: 0 },
+      new FeedBudget(DEFAULT_ICS_BUDGETS),
+    );
     expect(resolver.resolve('America/New_York').name).toBe('America/New_York');
     expect(resolver.resolve('W. Europe Standard Time').name).toBe('Europe/Berlin');
     expect(resolver.resolve('"FLE Standard Time"').name).toBe('Europe/Kiev');
@@ -203,5 +311,25 @@ describe('zones', () => {
     expect(resolver.resolve('Atlantis Time').name).toBe('Europe/Stockholm');
     expect(resolver.resolve('Atlantis Time').name).toBe('Europe/Stockholm');
     expect(warnings).toEqual(['unknown time zone "Atlantis Time": read in Europe/Stockholm instead']);
+  });
+});
+
+describe('an RDATE period past any real length', () => {
+  it('makes its series unreadable, not the run ("Invalid time value")', async () => {
+    const text = lines(
+      'BEGIN:VCALENDAR',
+      'BEGIN:VEVENT',
+      'UID:a',
+      'DTSTART:20260402T080000Z',
+      'DURATION:PT1H',
+      'RDATE;VALUE=PERIOD:20260403T080000Z/P99999999999D',
+      'SUMMARY:MÖT: x',
+      'END:VEVENT',
+      ...GOOD,
+      'END:VCALENDAR',
+    );
+    const result = await readIcs(text, { window: WINDOW, timeZone: 'Europe/Stockholm' });
+    expect(result.occurrences.map((occurrence) => occurrence.uid)).toEqual(['good']);
+    expect(result.unreadable).toMatchObject([{ uid: 'a', line: 2 }]);
   });
 });

@@ -35,8 +35,13 @@ beforeAll(async () => {
       response.end();
       return;
     }
+    if (request.url === '/to-cleartext') {
+      response.writeHead(302, { Location: `http://other.example:${port}/feed.ics` });
+      response.end();
+      return;
+    }
     if (request.url === '/to-rebound-name') {
-      response.writeHead(302, { Location: `http://evil.example:${port}/feed.ics` });
+      response.writeHead(302, { Location: `https://evil.example:${port}/feed.ics` });
       response.end();
       return;
     }
@@ -74,7 +79,7 @@ describe('SSRF guard against a real loopback server', () => {
 
   it('refuses a public-looking name that resolves to 127.0.0.1, checked when connecting', async () => {
     lookedUp.length = 0;
-    const error = await failure(fetchFeed(`http://calendar.example:${port}/feed.ics`, {}, options()));
+    const error = await failure(fetchFeed(`https://calendar.example:${port}/feed.ics`, {}, options()));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toMatch(/private/);
     expect(lookedUp).toContain('calendar.example');
@@ -104,6 +109,23 @@ describe('SSRF guard against a real loopback server', () => {
     );
     expect(error).toBeInstanceOf(PermanentError);
     expect(lookedUp).toContain('evil.example');
+  });
+});
+
+describe('https outside ics.allowPrivateHosts', () => {
+  it('refuses http:// to a host that is not listed, before connecting (the URL is a secret)', async () => {
+    lookedUp.length = 0;
+    const error = await failure(fetchFeed(`http://calendar.example:${port}/feed.ics`, {}, options()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.message).toMatch(/uses http:\/\/.*use https, or list .* ics\.allowPrivateHosts/);
+    expect(lookedUp).toEqual([]);
+  });
+
+  it('refuses a redirect from a listed host to http:// on an unlisted one', async () => {
+    const error = await failure(
+      fetchFeed(`http://calendar.example:${port}/to-cleartext`, {}, options(['calendar.example'])),
+    );
+    expect(error.message).toMatch(/uses http:\/\//);
   });
 });
 
