@@ -8,7 +8,13 @@ import {
   createGraphSource,
   type GraphSourceOptions,
 } from '../adapters/graph/graph-source.js';
+import { createGraphSubscriptions } from '../adapters/graph/graph-subscriptions.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
+import {
+  graphNotificationRoutes,
+  LIFECYCLE_PATH,
+  NOTIFICATION_PATH,
+} from '../adapters/http/graph-notification-routes.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
 import { metricsRoutes } from '../adapters/http/metrics-routes.js';
@@ -23,10 +29,13 @@ import { TeamsPresenceMirror } from '../adapters/mirrors/teams-presence-mirror.j
 import { WebhookMirror } from '../adapters/mirrors/webhook-mirror.js';
 import { RestReferralSink } from '../adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../adapters/sinks/sqlite-referral-sink.js';
+import { RedisPushStore } from '../adapters/stores/redis-push-store.js';
 import { RedisStateStore } from '../adapters/stores/redis-state-store.js';
 import { openDatabase } from '../adapters/stores/sqlite-database.js';
+import { SqlitePushStore } from '../adapters/stores/sqlite-push-store.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
+import { registerDigest } from '../domain/reconcile.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { JobTable } from './jobs/job-kind.js';
 import { createJobTable } from './jobs/job-table.js';
@@ -43,11 +52,14 @@ import {
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
 import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
 import type { Mirror } from './ports/mirror.js';
+import type { PushSubscriptionStore } from './ports/push-subscription-store.js';
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
 import { pruneRetention } from './prune-retention.js';
+import { PushMetrics } from './push/push-metrics.js';
+import { assemblePush, type PushParts } from './push/push-service.js';
 import { removeDepartedCalendars } from './remove-departed-calendars.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
@@ -64,6 +76,8 @@ export interface App {
   readonly reports: ReportDependencies;
   /** The one table of job kinds both runtimes run. */
   readonly jobs: JobTable;
+  /** Graph change notifications, when `push:` is configured. */
+  readonly push: PushParts | null;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly syncListeners: Set<(result: CalendarSyncResult) => void>;
   /** Readiness of what this app depends on: the register and, in the distributed runtime, Redis. */
@@ -205,6 +219,18 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     rules: createRuleRunner(config, state),
   };
   const employeeOf = new Map(config.calendars.map((calendar) => [calendar.id, calendar.employee]));
+  const push = createPush(config, {
+    store:
+      redis !== null
+        ? new RedisPushStore(redis, { prefix: 'hanvisa' })
+        : stateDb === null
+          ? null
+          : new SqlitePushStore(stateDb),
+    state,
+    sink,
+    metrics,
+    logger,
+  });
   const syncListeners = new Set<(result: CalendarSyncResult) => void>();
   const jobs = createJobTable({
     config,
@@ -228,6 +254,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
       for (const listener of syncListeners) listener(result);
     },
     extraKinds: mirroring.kind === null ? [] : [mirroring.kind],
+    ...(push === null ? {} : { push }),
   });
   const readiness = async (): Promise<HealthStatus> => {
     const checks: Record<string, string> = {};
@@ -263,11 +290,12 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     sync,
     reports,
     jobs,
+    push,
     syncListeners,
     readiness,
     serve: (serveOptions) => {
       mirroring.setQueue(serveOptions.jobs);
-      return serveHttp(config, serveOptions, { metrics, register, readiness, mirroring });
+      return serveHttp(config, serveOptions, { metrics, register, readiness, push, mirroring });
     },
     async close() {
       await sink.close();
@@ -277,6 +305,49 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
       if (ownRedis !== null) await ownRedis.quit().catch(() => ownRedis.disconnect());
     },
   };
+}
+
+/**
+ * Push (Graph change notifications) when `push:` is configured: subscriptions through the app's
+ * Graph credentials, kept beside the state (Redis in the distributed runtime, else the state's
+ * SQLite file), its job kinds and the wrapper of every calendar's sync.
+ */
+function createPush(
+  config: HanvisaConfig,
+  parts: {
+    store: PushSubscriptionStore | null;
+    state: StateStore;
+    sink: ReferralSink;
+    metrics: HanvisaMetrics;
+    logger: Logger;
+  },
+): PushParts | null {
+  const graph = config.graph;
+  if (config.push === null || graph === null || graph === undefined || parts.store === null) return null;
+  const store = parts.store;
+  return assemblePush({
+    push: config.push,
+    tenantId: graph.tenantId,
+    calendars: () => config.calendars,
+    store,
+    api: createGraphSubscriptions({
+      http: createGraphHttp(graphSourceOptions(config)),
+      clientId: graph.clientId,
+      notificationUrl: `${config.push.publicUrl}${NOTIFICATION_PATH}`,
+      lifecycleNotificationUrl: `${config.push.publicUrl}${LIFECYCLE_PATH}`,
+    }),
+    state: parts.state,
+    metrics: new PushMetrics(parts.metrics.registry, store),
+    syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+    concurrency: graph.maxConcurrency,
+    clock: Date.now,
+    onFailure: (calendar, message) =>
+      parts.logger.warn(
+        { calendar, error: message },
+        'push subscription failed; the calendar is polled meanwhile',
+      ),
+    registerDigestOf: async (calendar) => registerDigest(await parts.sink.list({ calendar }), calendar),
+  });
 }
 
 /**
@@ -320,6 +391,7 @@ async function serveHttp(
     register: SqliteReferralSink | null;
     readiness: () => Promise<HealthStatus>;
     mirroring: Mirroring;
+    push: PushParts | null;
   },
 ): Promise<RunningService> {
   const { credentials, generated } = serviceCredentials(config, options.host);
@@ -335,6 +407,17 @@ async function serveHttp(
   if (parts.register !== null) routes.push(registerRoutes(parts.register, credentials));
   if (parts.mirroring.mirrors.size > 0)
     routes.push(mirrorRoutes(() => parts.mirroring.report(Date.now()), credentials));
+  const push = parts.push;
+  if (push !== null && config.push !== null) {
+    routes.push(
+      graphNotificationRoutes({
+        receive: (items, receivedAt) => push.receive(options.jobs, items, receivedAt),
+        malformed: push.malformed,
+        clock: Date.now,
+        bodyLimit: config.push.bodyLimit,
+      }),
+    );
+  }
   const service = await startHttpService({ host: options.host, port: options.port, routes });
   return { url: service.url, port: service.port, generatedToken: generated, close: () => service.close() };
 }

@@ -58,7 +58,24 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE calendar_state ADD COLUMN register_digest TEXT;
    CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX referral_entry_end ON referral_entry ("end");`,
-  // 4: the outbox of the mirrors (issue 12), written in the register's own transactions
+  // 4: Graph change-notification subscriptions (push), one per calendar; the clientState only hashed.
+  `CREATE TABLE push_subscription (
+     calendar TEXT PRIMARY KEY,
+     subscription_id TEXT UNIQUE,
+     client_state_hash TEXT NOT NULL,
+     expires_at INTEGER,
+     status TEXT NOT NULL,
+     failures INTEGER NOT NULL,
+     retry_at INTEGER,
+     last_error TEXT,
+     created_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE push_notified (
+     calendar TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
+   );`,
+  // 5: the outbox of the mirrors (issue 12), written in the register's own transactions
   // (IF NOT EXISTS: a file whose user_version was set back still has these tables).
   `CREATE TABLE IF NOT EXISTS outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,

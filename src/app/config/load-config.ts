@@ -47,6 +47,8 @@ export interface HanvisaConfig {
   };
   readonly ics: ConfigFile['ics'];
   readonly graph: ConfigFile['graph'] | null;
+  /** Graph change notifications, or null when `push:` is absent (durations in ms). */
+  readonly push: PushConfig | null;
   /** The HTTP listener of `hanvisa start` (both runtimes). */
   readonly server: { readonly host: string; readonly port: number; readonly auth: 'token' | 'none' };
   /** How the runtimes run jobs; durations in milliseconds. */
@@ -59,6 +61,17 @@ export interface HanvisaConfig {
   readonly mirrors: readonly MirrorSettings[];
   readonly notify: NotifySettings;
   readonly env: Environment;
+}
+
+/** The resolved `push:` section. */
+export interface PushConfig {
+  readonly publicUrl: string;
+  readonly lifetimeMs: number;
+  readonly renewBeforeMs: number;
+  readonly safetyPollMs: number;
+  readonly coalesceMs: number;
+  readonly maxCreatesPerSlot: number;
+  readonly bodyLimit: number;
 }
 
 const SECRET_KEY = /secret|password|passwd|token|privatekey|certificate|thumbprint|apikey/i;
@@ -275,6 +288,9 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
       ? sink.path
       : resolvePath('data/hanvisa-state.db');
   const codes = compileCodeTable(raw.codes.entries, raw.codes.syntax);
+  if (raw.push !== undefined && raw.graph === undefined) {
+    throw new ConfigError(file, ['push: needs the graph: section (push covers Graph mailboxes only)']);
+  }
   return {
     file,
     raw,
@@ -303,6 +319,18 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     },
     ics: raw.ics,
     graph: raw.graph ?? null,
+    push:
+      raw.push === undefined
+        ? null
+        : {
+            publicUrl: raw.push.publicUrl.replace(/\/+$/, ''),
+            lifetimeMs: parseDuration(raw.push.lifetime),
+            renewBeforeMs: parseDuration(raw.push.renewBefore),
+            safetyPollMs: parseDuration(raw.push.safetyPoll),
+            coalesceMs: parseDuration(raw.push.coalesce),
+            maxCreatesPerSlot: raw.push.maxCreatesPerSlot,
+            bodyLimit: raw.push.bodyLimit,
+          },
     server: raw.server,
     workers: {
       concurrency: raw.workers.concurrency,
