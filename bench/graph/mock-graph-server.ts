@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -12,6 +13,11 @@ import { fileURLToPath } from 'node:url';
  * calendarView delta, series masters and 404s (HTTP). Every Graph answer waits `latencyMs`;
  * more than `perMailboxLimit` requests in flight for one mailbox get 429 with Retry-After, as
  * Exchange does, and are counted so the benchmark can prove it never caused one.
+ *
+ * Change notifications (push): the subscription resource (POST with Graph's validation
+ * handshake against both URLs, PATCH, DELETE, GET; at most 10,080 minutes ahead, as for Outlook
+ * events), and real callbacks over HTTP to hanvisa's receiver: change notifications on
+ * `addEvent` / `change(…, {notify})` / `notify`, and lifecycle notifications on `lifecycle`.
  */
 export interface MockGraphOptions {
   readonly latencyMs: number;
@@ -25,7 +31,26 @@ export interface MockGraphOptions {
   readonly fixed?: Readonly<
     Record<string, { readonly events: readonly object[]; readonly masters?: readonly { id: string }[] }>
   >;
+  /** The mock's clock for subscription expiry (a benchmark's simulated time); default Date.now. */
+  readonly clock?: () => number;
+  /** The tenant named in notifications. */
+  readonly tenantId?: string;
 }
+
+/** A subscription as the mock keeps it (Graph's subscription resource, plus the mailbox). */
+export interface MockSubscription {
+  readonly id: string;
+  readonly mailbox: string;
+  readonly resource: string;
+  readonly changeType: string;
+  readonly notificationUrl: string;
+  readonly lifecycleNotificationUrl: string | null;
+  readonly clientState: string | null;
+  expiresAt: number;
+}
+
+/** Graph's documented maximum for Outlook event subscriptions: 10,080 minutes. */
+export const MAX_EVENT_SUBSCRIPTION_MS = 10_080 * 60_000;
 
 export interface MockGraphStats {
   /** HTTP requests (a $batch counts once). */
@@ -36,6 +61,16 @@ export interface MockGraphStats {
   throttled: number;
   peakInFlight: number;
   peakPerMailbox: number;
+  /** Subscription requests by operation, and the callbacks the mock made. */
+  subscriptionsCreated: number;
+  subscriptionsRenewed: number;
+  subscriptionsDeleted: number;
+  subscriptionsRefused: number;
+  validationsSent: number;
+  notificationsSent: number;
+  /** Notification POSTs not answered with 2xx (or not at all), and answers slower than Graph's 3 s. */
+  notificationsFailed: number;
+  notificationsSlow: number;
 }
 
 export interface MockGraph {
@@ -43,7 +78,33 @@ export interface MockGraph {
   readonly baseUrl: string;
   readonly stats: MockGraphStats;
   /** Changes one event in `share` of the generated mailboxes (the next delta round sees it). */
-  change(share: number): number;
+  change(share: number, options?: { readonly notify?: boolean }): number;
+  /** Adds an event to a generated mailbox `u<n>@bench.example` (the next delta round sees it); notifies by default. */
+  addEvent(
+    mailbox: string,
+    event: { readonly subject: string; readonly start: number; readonly end: number },
+    options?: { readonly notify?: boolean },
+  ): Promise<void>;
+  /** The live subscriptions (not expired, not deleted). */
+  subscriptions(): MockSubscription[];
+  /**
+   * Posts `count` change notifications (one POST each, in parallel) for the mailbox's live
+   * subscriptions, as Graph does; `clientState` overrides the stored one (a forgery). Resolves
+   * with the HTTP statuses (0: no answer).
+   */
+  notify(
+    mailbox: string,
+    options?: { readonly count?: number; readonly clientState?: string },
+  ): Promise<number[]>;
+  /** Sends a lifecycle notification for the mailbox's subscription; `subscriptionRemoved` also drops it. */
+  lifecycle(
+    mailbox: string,
+    event: 'missed' | 'subscriptionRemoved' | 'reauthorizationRequired',
+  ): Promise<number[]>;
+  /** Delta requests per mailbox since the last resetStats (calendarView/delta, $batch inner ones included). */
+  deltaRequests(mailbox: string): number;
+  /** Subscription requests (create, renew, delete) per mailbox since the last resetStats. */
+  subscriptionRequests(mailbox: string): number;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -126,7 +187,25 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
     throttled: 0,
     peakInFlight: 0,
     peakPerMailbox: 0,
+    subscriptionsCreated: 0,
+    subscriptionsRenewed: 0,
+    subscriptionsDeleted: 0,
+    subscriptionsRefused: 0,
+    validationsSent: 0,
+    notificationsSent: 0,
+    notificationsFailed: 0,
+    notificationsSlow: 0,
   };
+  const clock = options.clock ?? Date.now;
+  const subscriptions = new Map<string, MockSubscription>();
+  let subscriptionCounter = 0;
+  const deltaCounts = new Map<string, number>();
+  const subscriptionCounts = new Map<string, number>();
+  const countSubscription = (mailbox: string) =>
+    subscriptionCounts.set(mailbox, (subscriptionCounts.get(mailbox) ?? 0) + 1);
+  /** Events added to generated mailboxes, with the generation that added them. */
+  const extras = new Map<number, { gen: number; event: object }[]>();
+  const extraGenerations = new Map<number, Set<number>>();
   const inFlight = new Map<string, number>();
   let totalInFlight = 0;
 
@@ -186,18 +265,24 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
             generatedEvent(number, index, generations[number] ?? 0, baseTime),
           );
     const generation = fixed === undefined ? (generations[number] ?? 0) : 0;
+    deltaCounts.set(mailbox, (deltaCounts.get(mailbox) ?? 0) + 1);
     const deltaToken = url.searchParams.get('$deltatoken');
     if (deltaToken !== null) {
       const since = Number(deltaToken.replace(/^g/, ''));
       const changed: unknown[] = [];
       if (fixed === undefined && generation > since) {
+        const added = extraGenerations.get(number);
         for (let g = since + 1; g <= generation; g++)
-          changed.push(generatedEvent(number, (g - 1) % eventsPer, generation, baseTime));
+          if (!added?.has(g)) changed.push(generatedEvent(number, (g - 1) % eventsPer, generation, baseTime));
+        for (const extra of extras.get(number) ?? []) if (extra.gen > since) changed.push(extra.event);
       }
       return [200, { '@odata.deltaLink': link(mailbox, `$deltatoken=g${generation}`), value: changed }];
     }
     const offset = Number(url.searchParams.get('$skiptoken')?.replace(/^p/, '') ?? 0);
-    const all = events();
+    const all = [
+      ...events(),
+      ...(fixed === undefined ? (extras.get(number) ?? []).map((extra) => extra.event) : []),
+    ];
     const page = all.slice(offset, offset + pageSize);
     const more = offset + pageSize < all.length;
     return [
@@ -270,9 +355,233 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
     }, options.latencyMs);
   }
 
+  const knownMailbox = (mailbox: string): boolean => {
+    const generated = /^u(\d+)@bench\.example$/.exec(mailbox);
+    return options.fixed?.[mailbox] !== undefined || (generated !== null && Number(generated[1]) < count);
+  };
+
+  /** POSTs to a URL of hanvisa's with Graph's timeouts; resolves with the status (0: no answer in time). */
+  async function callBack(target: string, body: string | null, contentType: string, timeoutMs: number) {
+    const started = Date.now();
+    try {
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        ...(body === null ? {} : { body }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        text,
+        contentType: response.headers.get('content-type') ?? '',
+        ms: Date.now() - started,
+      };
+    } catch {
+      return { status: 0, text: '', contentType: '', ms: Date.now() - started };
+    }
+  }
+
+  /** Graph's validation handshake: the token must come back as text/plain with 200 within 10 s. */
+  async function validate(target: string): Promise<boolean> {
+    stats.validationsSent++;
+    const token = `Validation: Testing client application reachability for subscription Request-Id: ${randomUUID()}`;
+    const separator = target.includes('?') ? '&' : '?';
+    const answer = await callBack(
+      `${target}${separator}validationToken=${encodeURIComponent(token)}`,
+      null,
+      'text/plain; charset=utf-8',
+      10_000,
+    );
+    return answer.status === 200 && answer.text === token && answer.contentType.startsWith('text/plain');
+  }
+
+  const live = (mailbox: string) =>
+    [...subscriptions.values()].filter((item) => item.mailbox === mailbox && item.expiresAt > clock());
+
+  async function deliver(
+    subscription: MockSubscription,
+    items: object[],
+    lifecycle: boolean,
+  ): Promise<number> {
+    const target = lifecycle
+      ? (subscription.lifecycleNotificationUrl ?? subscription.notificationUrl)
+      : subscription.notificationUrl;
+    stats.notificationsSent++;
+    const answer = await callBack(
+      target,
+      JSON.stringify({ value: items }),
+      'application/json; charset=utf-8',
+      30_000,
+    );
+    if (answer.status < 200 || answer.status >= 300) stats.notificationsFailed++;
+    if (answer.ms > 3_000) stats.notificationsSlow++;
+    return answer.status;
+  }
+
+  function changeItem(subscription: MockSubscription, clientState: string | null): object {
+    const eventId = `AAMkAGI2-${randomUUID()}=`;
+    return {
+      subscriptionId: subscription.id,
+      subscriptionExpirationDateTime: new Date(subscription.expiresAt).toISOString(),
+      changeType: 'updated',
+      resource: `Users/${subscription.mailbox.replace(/@.*/, '')}/Events/${eventId}`,
+      resourceData: {
+        '@odata.type': '#Microsoft.Graph.Event',
+        '@odata.id': `Users/x/Events/${eventId}`,
+        id: eventId,
+      },
+      clientState,
+      tenantId: options.tenantId ?? '5a1c7b2e-9d40-4e8f-b3a6-2c0d1e9f8a77',
+    };
+  }
+
+  async function notifyMailbox(
+    mailbox: string,
+    notifyOptions: { count?: number; clientState?: string } = {},
+  ) {
+    const statuses: Promise<number>[] = [];
+    for (const subscription of live(mailbox)) {
+      for (let index = 0; index < (notifyOptions.count ?? 1); index++) {
+        statuses.push(
+          deliver(
+            subscription,
+            [changeItem(subscription, notifyOptions.clientState ?? subscription.clientState)],
+            false,
+          ),
+        );
+      }
+    }
+    return Promise.all(statuses);
+  }
+
+  function subscriptionJson(item: MockSubscription) {
+    return {
+      id: item.id,
+      resource: item.resource,
+      changeType: item.changeType,
+      notificationUrl: item.notificationUrl,
+      lifecycleNotificationUrl: item.lifecycleNotificationUrl,
+      expirationDateTime: new Date(item.expiresAt).toISOString(),
+      clientState: item.clientState,
+      applicationId: '3f0e5a61-7c2d-4b8e-9a1f-0d6c4e2b7a90',
+      latestSupportedTlsVersion: 'v1_2',
+    };
+  }
+
+  const invalid = (message: string): [number, unknown] => {
+    stats.subscriptionsRefused++;
+    return [400, { error: { code: 'InvalidRequest', message } }];
+  };
+
+  /** The subscription resource: POST (with the validation handshake), PATCH, DELETE, GET. */
+  async function subscriptionAnswer(
+    method: string,
+    id: string | null,
+    text: string,
+  ): Promise<[number, unknown]> {
+    const body = (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>;
+    if (method === 'GET' && id === null) {
+      return [
+        200,
+        {
+          value: [...subscriptions.values()].filter((item) => item.expiresAt > clock()).map(subscriptionJson),
+        },
+      ];
+    }
+    if (method === 'POST' && id === null) {
+      const resource = String(body.resource ?? '');
+      const match = /^\/?users\/([^/]+)\/events$/i.exec(resource);
+      if (match === null) return invalid(`unsupported resource ${resource}`);
+      const mailbox = decodeURIComponent(match[1] ?? '');
+      countSubscription(mailbox);
+      if (!knownMailbox(mailbox)) {
+        stats.subscriptionsRefused++;
+        return [404, { error: { code: 'ResourceNotFound', message: 'The user is invalid.' } }];
+      }
+      const expiresAt = Date.parse(String(body.expirationDateTime ?? ''));
+      if (Number.isNaN(expiresAt) || expiresAt <= clock())
+        return invalid('expirationDateTime is missing or past');
+      if (expiresAt - clock() > MAX_EVENT_SUBSCRIPTION_MS)
+        return invalid('Subscription expiration can only be 10080 minutes in the future.');
+      if (typeof body.clientState === 'string' && body.clientState.length > 128)
+        return invalid('clientState is longer than 128 characters');
+      const notificationUrl = String(body.notificationUrl ?? '');
+      const lifecycleNotificationUrl =
+        typeof body.lifecycleNotificationUrl === 'string' ? body.lifecycleNotificationUrl : null;
+      if (
+        !(await validate(notificationUrl)) ||
+        (lifecycleNotificationUrl !== null && !(await validate(lifecycleNotificationUrl)))
+      ) {
+        return invalid(
+          'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+        );
+      }
+      const item: MockSubscription = {
+        id: `7f105c7d-2dc5-4530-97cd-${String(++subscriptionCounter).padStart(12, '0')}`,
+        mailbox,
+        resource,
+        changeType: String(body.changeType ?? ''),
+        notificationUrl,
+        lifecycleNotificationUrl,
+        clientState: typeof body.clientState === 'string' ? body.clientState : null,
+        expiresAt,
+      };
+      subscriptions.set(item.id, item);
+      stats.subscriptionsCreated++;
+      return [201, subscriptionJson(item)];
+    }
+    const item = id === null ? undefined : subscriptions.get(id);
+    if (item === undefined || item.expiresAt <= clock()) {
+      return [404, { error: { code: 'ResourceNotFound', message: 'The object was not found.' } }];
+    }
+    countSubscription(item.mailbox);
+    if (method === 'PATCH') {
+      const expiresAt = Date.parse(String(body.expirationDateTime ?? ''));
+      if (Number.isNaN(expiresAt) || expiresAt - clock() > MAX_EVENT_SUBSCRIPTION_MS)
+        return invalid('Subscription expiration can only be 10080 minutes in the future.');
+      item.expiresAt = expiresAt;
+      stats.subscriptionsRenewed++;
+      return [200, subscriptionJson(item)];
+    }
+    if (method === 'DELETE') {
+      subscriptions.delete(item.id);
+      stats.subscriptionsDeleted++;
+      return [204, null];
+    }
+    return [200, subscriptionJson(item)];
+  }
+
   const graphServer = http.createServer({ keepAlive: true }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     stats.graphRequests++;
+    const subscriptionPath = /^\/v1\.0\/subscriptions(?:\/([^/]+))?$/.exec(url.pathname);
+    if (subscriptionPath) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.headers.authorization !== 'Bearer mock-access-token') {
+          send(res, 401, {
+            error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' },
+          });
+          return;
+        }
+        const id = subscriptionPath[1] === undefined ? null : decodeURIComponent(subscriptionPath[1]);
+        setTimeout(() => {
+          subscriptionAnswer(req.method ?? 'GET', id, Buffer.concat(chunks).toString('utf8')).then(
+            ([status, body]) => {
+              if (status === 204) {
+                res.writeHead(204);
+                res.end();
+              } else send(res, status, body);
+            },
+            (error: unknown) =>
+              send(res, 500, { error: { code: 'InternalServerError', message: String(error) } }),
+          );
+        }, options.latencyMs);
+      });
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/v1.0/$batch') {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -310,14 +619,82 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
     authorityHost: `https://127.0.0.1:${tokenPort}`,
     baseUrl: `http://127.0.0.1:${graphPort}/v1.0`,
     stats,
-    change(share: number) {
+    change(share: number, changeOptions = {}) {
       const step = Math.max(1, Math.round(1 / share));
       let changed = 0;
       for (let index = 0; index < count; index += step) {
         generations[index] = (generations[index] ?? 0) + 1;
         changed++;
+        if (changeOptions.notify) void notifyMailbox(`u${index}@bench.example`);
       }
       return changed;
+    },
+    async addEvent(mailbox, event, addOptions = {}) {
+      const generated = /^u(\d+)@bench\.example$/.exec(mailbox);
+      const number = generated ? Number(generated[1]) : -1;
+      if (!(number >= 0 && number < count))
+        throw new Error('addEvent: only generated mailboxes u<n>@bench.example');
+      const gen = (generations[number] ?? 0) + 1;
+      generations[number] = gen;
+      const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}.0000000`;
+      const list = extras.get(number) ?? [];
+      list.push({
+        gen,
+        event: {
+          '@odata.etag': `W/"ck-extra-${number}-${gen}"`,
+          id: `AAMkAGI2-extra-${number}-${gen}=`,
+          type: 'singleInstance',
+          seriesMasterId: null,
+          subject: event.subject,
+          isAllDay: false,
+          isCancelled: false,
+          isOrganizer: true,
+          sensitivity: 'normal',
+          showAs: 'busy',
+          createdDateTime: new Date(clock()).toISOString(),
+          lastModifiedDateTime: new Date(clock()).toISOString(),
+          originalStartTimeZone: 'W. Europe Standard Time',
+          start: { dateTime: iso(event.start), timeZone: 'UTC' },
+          end: { dateTime: iso(event.end), timeZone: 'UTC' },
+        },
+      });
+      extras.set(number, list);
+      const added = extraGenerations.get(number) ?? new Set<number>();
+      added.add(gen);
+      extraGenerations.set(number, added);
+      if (addOptions.notify ?? true) await notifyMailbox(mailbox);
+    },
+    subscriptions() {
+      return [...subscriptions.values()].filter((item) => item.expiresAt > clock());
+    },
+    notify: notifyMailbox,
+    async lifecycle(mailbox, event) {
+      const statuses: Promise<number>[] = [];
+      for (const subscription of live(mailbox)) {
+        if (event === 'subscriptionRemoved') subscriptions.delete(subscription.id);
+        statuses.push(
+          deliver(
+            subscription,
+            [
+              {
+                subscriptionId: subscription.id,
+                subscriptionExpirationDateTime: new Date(subscription.expiresAt).toISOString(),
+                tenantId: options.tenantId ?? '5a1c7b2e-9d40-4e8f-b3a6-2c0d1e9f8a77',
+                clientState: subscription.clientState,
+                lifecycleEvent: event,
+              },
+            ],
+            true,
+          ),
+        );
+      }
+      return Promise.all(statuses);
+    },
+    deltaRequests(mailbox) {
+      return deltaCounts.get(mailbox) ?? 0;
+    },
+    subscriptionRequests(mailbox) {
+      return subscriptionCounts.get(mailbox) ?? 0;
     },
     resetStats() {
       Object.assign(stats, {
@@ -327,7 +704,17 @@ export async function startMockGraph(options: MockGraphOptions): Promise<MockGra
         throttled: 0,
         peakInFlight: 0,
         peakPerMailbox: 0,
+        subscriptionsCreated: 0,
+        subscriptionsRenewed: 0,
+        subscriptionsDeleted: 0,
+        subscriptionsRefused: 0,
+        validationsSent: 0,
+        notificationsSent: 0,
+        notificationsFailed: 0,
+        notificationsSlow: 0,
       });
+      deltaCounts.clear();
+      subscriptionCounts.clear();
     },
     async close() {
       graphServer.closeAllConnections();

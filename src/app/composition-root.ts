@@ -8,10 +8,17 @@ import {
   createGraphSource,
   type GraphSourceOptions,
 } from '../adapters/graph/graph-source.js';
+import { createGraphSubscriptions } from '../adapters/graph/graph-subscriptions.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
+import {
+  graphNotificationRoutes,
+  LIFECYCLE_PATH,
+  NOTIFICATION_PATH,
+} from '../adapters/http/graph-notification-routes.js';
 import { healthRoutes } from '../adapters/http/health-routes.js';
 import { type HttpRoutes, startHttpService } from '../adapters/http/http-service.js';
 import { metricsRoutes } from '../adapters/http/metrics-routes.js';
+import { mirrorRoutes } from '../adapters/http/mirror-routes.js';
 import { OidcSignIn } from '../adapters/http/pages/oidc-sign-in.js';
 import type { PagesDeps } from '../adapters/http/pages/page-deps.js';
 import { randomToken } from '../adapters/http/pages/page-session.js';
@@ -21,25 +28,44 @@ import { registerRoutes } from '../adapters/http/register-routes.js';
 import { createIcsSource } from '../adapters/ical/ics-source.js';
 import { GraphReportMailer } from '../adapters/mail/graph-send-mail.js';
 import { FolderReportArchive } from '../adapters/mail/report-folder.js';
+import { NotifyMailMirror } from '../adapters/mirrors/notify-mail-mirror.js';
+import { SqliteOutboxStore } from '../adapters/mirrors/sqlite-outbox-store.js';
+import { TeamsPresenceMirror } from '../adapters/mirrors/teams-presence-mirror.js';
+import { WebhookMirror } from '../adapters/mirrors/webhook-mirror.js';
 import { RestReferralSink } from '../adapters/sinks/rest-referral-sink.js';
 import { SqliteReferralSink } from '../adapters/sinks/sqlite-referral-sink.js';
+import { RedisPushStore } from '../adapters/stores/redis-push-store.js';
 import { RedisStateStore } from '../adapters/stores/redis-state-store.js';
 import { openDatabase } from '../adapters/stores/sqlite-database.js';
+import { SqlitePushStore } from '../adapters/stores/sqlite-push-store.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
 import type { Instant } from '../domain/occurrence.js';
+import { registerDigest } from '../domain/reconcile.js';
 import type { HanvisaConfig } from './config/load-config.js';
 import type { JobQueue, JobTable } from './jobs/job-kind.js';
 import { createJobTable } from './jobs/job-table.js';
 import { createLogger } from './logger.js';
 import { HanvisaMetrics } from './metrics.js';
+import type { DeliveryPolicy } from './outbox-delivery.js';
+import {
+  createMirroring,
+  deliveryPolicy,
+  type Mirroring,
+  type MirrorParts,
+  userResolver,
+} from './outbox-wiring.js';
 import type { CalendarRef, CalendarSource } from './ports/calendar-source.js';
 import type { HealthStatus, RunningService, ServeOptions } from './ports/http-service.js';
+import type { Mirror } from './ports/mirror.js';
+import type { PushSubscriptionStore } from './ports/push-subscription-store.js';
 import type { ReferralSink } from './ports/referral-sink.js';
 import type { ReportMailer } from './ports/report-delivery.js';
 import type { StateStore } from './ports/state-store.js';
 import { describeError } from './privacy.js';
 import { pruneRetention } from './prune-retention.js';
+import { PushMetrics } from './push/push-metrics.js';
+import { assemblePush, type PushParts } from './push/push-service.js';
 import { removeDepartedCalendars } from './remove-departed-calendars.js';
 import type { ReportDependencies } from './report-schedule.js';
 import { createRuleRunner } from './rule-runner.js';
@@ -56,6 +82,8 @@ export interface App {
   readonly reports: ReportDependencies;
   /** The one table of job kinds both runtimes run. */
   readonly jobs: JobTable;
+  /** Graph change notifications, when `push:` is configured. */
+  readonly push: PushParts | null;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly syncListeners: Set<(result: CalendarSyncResult) => void>;
   /** Readiness of what this app depends on: the register and, in the distributed runtime, Redis. */
@@ -157,15 +185,6 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
   const metrics = options.metrics ?? new HanvisaMetrics();
   const db =
     options.sink === undefined && config.sink.kind === 'embedded' ? openDatabase(config.sink.path) : null;
-  const register = db !== null ? new SqliteReferralSink(db) : null;
-  const rest =
-    options.sink === undefined && register === null
-      ? createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>)
-      : null;
-  const sink: ReferralSink = options.sink ?? register ?? (rest as RestReferralSink);
-  /** Readiness of the register this app writes to (a test's own sink is always there). */
-  const pingSink = async (): Promise<unknown> =>
-    rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   let stateDb: ReturnType<typeof openDatabase> | null = null;
   let state: StateStore;
   const ownRedis =
@@ -180,14 +199,44 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
         : openDatabase(config.statePath);
     state = new SqliteStateStore(stateDb);
   }
+  const reports = createReportDependencies(config, state);
+  // Mirrors (issue 12): the outbox beside the embedded register, written in its transactions.
+  const mirrorAdapters = createMirrorParts(config, {
+    registerDb: db,
+    stateDb,
+    logger,
+    mailer: reports.mailer,
+  });
+  const mirroring = createMirroring(config, { ...mirrorAdapters, metrics, logger });
+  const register = db !== null ? new SqliteReferralSink(db, { outbox: mirrorAdapters.outbox }) : null;
+  const rest =
+    options.sink === undefined && register === null
+      ? createRestSink(config, config.sink as Extract<HanvisaConfig['sink'], { kind: 'rest' }>)
+      : null;
+  const sink: ReferralSink = options.sink ?? register ?? (rest as RestReferralSink);
+  /** Readiness of the register this app writes to (a test's own sink is always there). */
+  const pingSink = async (): Promise<unknown> =>
+    rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   const sync: SyncDependencies = {
     config,
     sourceFor: options.sourceFor ?? createSourceResolver(config),
     sink,
-    state,
+    state: mirroring.withNotices(state),
     rules: createRuleRunner(config, state),
   };
-  const reports = createReportDependencies(config, state);
+  const employeeOf = new Map(config.calendars.map((calendar) => [calendar.id, calendar.employee]));
+  const push = createPush(config, {
+    store:
+      redis !== null
+        ? new RedisPushStore(redis, { prefix: 'hanvisa' })
+        : stateDb === null
+          ? null
+          : new SqlitePushStore(stateDb),
+    state,
+    sink,
+    metrics,
+    logger,
+  });
   const syncListeners = new Set<(result: CalendarSyncResult) => void>();
   const jobs = createJobTable({
     config,
@@ -195,14 +244,23 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     reports,
     metrics,
     logger,
-    pruneRetention: async (now) => ({ ...(await pruneRetention({ config, state, sink }, now)) }),
+    pruneRetention: async (now) => ({
+      ...(await pruneRetention({ config, state, sink }, now)),
+      ...(mirroring.outbox === null ? {} : { outbox: await mirroring.prune(now) }),
+    }),
     removeDepartedCalendars: async () => {
       const result = await removeDepartedCalendars({ sink, state }, config.calendars);
       return { calendars: result.calendars.length, deleted: result.deleted };
     },
     onCalendarSynced: (result) => {
+      if (result.created + result.updated + result.deleted + result.findings > 0) {
+        const employee = employeeOf.get(result.calendar);
+        if (employee !== undefined) mirroring.kick(employee);
+      }
       for (const listener of syncListeners) listener(result);
     },
+    extraKinds: mirroring.kind === null ? [] : [mirroring.kind],
+    ...(push === null ? {} : { push }),
   });
   const readiness = async (): Promise<HealthStatus> => {
     const checks: Record<string, string> = {};
@@ -238,10 +296,22 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     sync,
     reports,
     jobs,
+    push,
     syncListeners,
     readiness,
-    serve: (serveOptions) =>
-      serveHttp(config, serveOptions, { metrics, register, readiness, sink, state, syncListeners }),
+    serve: (serveOptions) => {
+      mirroring.setQueue(serveOptions.jobs);
+      return serveHttp(config, serveOptions, {
+        metrics,
+        register,
+        readiness,
+        push,
+        mirroring,
+        sink,
+        state,
+        syncListeners,
+      });
+    },
     async close() {
       await sink.close();
       await state.close();
@@ -250,6 +320,49 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
       if (ownRedis !== null) await ownRedis.quit().catch(() => ownRedis.disconnect());
     },
   };
+}
+
+/**
+ * Push (Graph change notifications) when `push:` is configured: subscriptions through the app's
+ * Graph credentials, kept beside the state (Redis in the distributed runtime, else the state's
+ * SQLite file), its job kinds and the wrapper of every calendar's sync.
+ */
+function createPush(
+  config: HanvisaConfig,
+  parts: {
+    store: PushSubscriptionStore | null;
+    state: StateStore;
+    sink: ReferralSink;
+    metrics: HanvisaMetrics;
+    logger: Logger;
+  },
+): PushParts | null {
+  const graph = config.graph;
+  if (config.push === null || graph === null || graph === undefined || parts.store === null) return null;
+  const store = parts.store;
+  return assemblePush({
+    push: config.push,
+    tenantId: graph.tenantId,
+    calendars: () => config.calendars,
+    store,
+    api: createGraphSubscriptions({
+      http: createGraphHttp(graphSourceOptions(config)),
+      clientId: graph.clientId,
+      notificationUrl: `${config.push.publicUrl}${NOTIFICATION_PATH}`,
+      lifecycleNotificationUrl: `${config.push.publicUrl}${LIFECYCLE_PATH}`,
+    }),
+    state: parts.state,
+    metrics: new PushMetrics(parts.metrics.registry, store),
+    syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+    concurrency: graph.maxConcurrency,
+    clock: Date.now,
+    onFailure: (calendar, message) =>
+      parts.logger.warn(
+        { calendar, error: message },
+        'push subscription failed; the calendar is polled meanwhile',
+      ),
+    registerDigestOf: async (calendar) => registerDigest(await parts.sink.list({ calendar }), calendar),
+  });
 }
 
 /**
@@ -295,6 +408,8 @@ async function serveHttp(
     sink: ReferralSink;
     state: StateStore;
     syncListeners: Set<(result: CalendarSyncResult) => void>;
+    mirroring: Mirroring;
+    push: PushParts | null;
   },
 ): Promise<RunningService> {
   const { credentials, generated } = serviceCredentials(config, options.host);
@@ -329,6 +444,19 @@ async function serveHttp(
       signIn.options,
     ),
   );
+  if (parts.mirroring.mirrors.size > 0)
+    routes.push(mirrorRoutes(() => parts.mirroring.report(Date.now()), credentials));
+  const push = parts.push;
+  if (push !== null && config.push !== null) {
+    routes.push(
+      graphNotificationRoutes({
+        receive: (items, receivedAt) => push.receive(options.jobs, items, receivedAt),
+        malformed: push.malformed,
+        clock: Date.now,
+        bodyLimit: config.push.bodyLimit,
+      }),
+    );
+  }
   const service = await startHttpService({ host: options.host, port: options.port, routes });
   return {
     url: service.url,
@@ -417,6 +545,95 @@ export function pagesSignIn(config: HanvisaConfig, listenerHost: string): PagesS
     },
     linkFor: (baseUrl) => (link === null ? null : `${baseUrl}/?token=${link.token}`),
   };
+}
+
+/**
+ * The mirrors' adapters from config (issue 12): the outbox in the embedded register's database
+ * (or, for notices only, the SQLite state's), Teams presence and webhook mirrors, and the notice
+ * mailer. Mirrors need the embedded register: a process writing through a `rest` sink records
+ * and delivers none (the hanvisa service that serves that register does) and says so.
+ */
+export function createMirrorParts(
+  config: HanvisaConfig,
+  parts: {
+    readonly registerDb: ReturnType<typeof openDatabase> | null;
+    readonly stateDb: ReturnType<typeof openDatabase> | null;
+    readonly logger: Logger;
+    readonly mailer: ReportMailer | null;
+  },
+): MirrorParts & { readonly outbox: SqliteOutboxStore | null } {
+  const { logger } = parts;
+  if (config.mirrors.length > 0 && parts.registerDb === null) {
+    logger.warn(
+      'mirrors are recorded and delivered where the embedded register is (sink.kind: embedded); this process writes through the rest sink and delivers none: configure mirrors on the hanvisa service that serves the register',
+    );
+  }
+  const notifyOn = (config.notify.unknownCode || config.notify.lateEntry) && parts.mailer !== null;
+  const db = parts.registerDb ?? parts.stateDb;
+  if (notifyOn && db === null)
+    logger.warn('notify needs a SQLite register or state; no mails to employees are sent');
+  const settings = parts.registerDb === null ? [] : config.mirrors;
+  const mirrors = new Map<string, Mirror>();
+  const policies = new Map<string, DeliveryPolicy>();
+  if (db === null || (settings.length === 0 && !notifyOn)) return { outbox: null, mirrors, policies };
+  const outbox = new SqliteOutboxStore(db, { entryMirrors: settings.map((mirror) => mirror.name) });
+  const userFor = userResolver(config);
+  for (const mirror of settings) {
+    if (mirror.kind === 'webhook') {
+      const secret = config.env.webhookSecrets[mirror.secretEnv];
+      if (secret === undefined)
+        throw new PermanentError(
+          `mirrors ${mirror.name}: set ${mirror.secretEnv} in the environment (the webhook secret)`,
+        );
+      mirrors.set(
+        mirror.name,
+        new WebhookMirror({ name: mirror.name, url: mirror.url, secret, timeoutMs: mirror.timeoutMs }),
+      );
+    } else {
+      const graph = config.graph;
+      if (graph === null || graph === undefined) {
+        throw new PermanentError(
+          `mirrors ${mirror.name}: teamsPresence needs the graph: section (tenantId, clientId) and HANVISA_GRAPH_* credentials`,
+        );
+      }
+      mirrors.set(
+        mirror.name,
+        new TeamsPresenceMirror({
+          name: mirror.name,
+          baseUrl: graph.baseUrl,
+          tokens: new MsalTokenProvider({
+            tenantId: graph.tenantId,
+            clientId: graph.clientId,
+            authorityHost: graph.authorityHost,
+            baseUrl: graph.baseUrl,
+            credentials: config.env.graph,
+          }),
+          state: outbox,
+          userFor,
+          presence: mirror.presence,
+          fallback: mirror.fallback,
+          statusMessage: mirror.statusMessage,
+          timeZone: config.timeZone,
+          requestsPer30s: mirror.requestsPer30s,
+        }),
+      );
+    }
+    policies.set(mirror.name, deliveryPolicy(mirror.retry));
+  }
+  if (notifyOn && parts.mailer !== null) {
+    mirrors.set(
+      'notify',
+      new NotifyMailMirror({
+        mailer: parts.mailer,
+        addressOf: (employee) => config.employees.get(employee)?.email ?? userFor(employee),
+        timeZone: config.timeZone,
+        officeHours: config.notify.officeHours,
+        manualUrl: config.notify.manualUrl,
+      }),
+    );
+    policies.set('notify', deliveryPolicy(config.notify.retry));
+  }
+  return { outbox, mirrors, policies };
 }
 
 /**

@@ -106,7 +106,7 @@ describe("the register behind hanvisa's back (real sync --once, real SQLite file
     sync(workspace.config);
     // Back to what hanvisa 0.1 left: schema 2, no digests, no key, uids stored as they were.
     const db = new Database(file);
-    db.exec(`DROP INDEX referral_entry_end; DROP TABLE secret;
+    db.exec(`DROP TABLE push_subscription; DROP TABLE push_notified; DROP INDEX referral_entry_end; DROP TABLE secret;
       ALTER TABLE calendar_state DROP COLUMN register_digest; PRAGMA user_version = 2;
       UPDATE referral_entry SET uid = 'uid-' || id;
       UPDATE referral_entry SET start = 1000, "end" = 2000 WHERE rowid = (SELECT min(rowid) FROM referral_entry);`);

@@ -274,20 +274,46 @@ export class GraphHttp {
     return this.#send(path, options.mailbox, options);
   }
 
+  /**
+   * A write (POST, PATCH or DELETE with a JSON body) through the same chain as `get`: token,
+   * bounded retry, the mailbox's and the global limits. Never batched. Used for subscriptions.
+   */
+  async write(
+    method: 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    options: GraphRequestOptions & { readonly body?: unknown },
+  ): Promise<GraphResponse> {
+    return this.#send(path, options.mailbox, {
+      subject: options.subject,
+      headers: { 'Content-Type': 'application/json', ...options.headers },
+      method,
+      ...(options.body === undefined ? {} : { post: options.body }),
+    });
+  }
+
   /** One HTTP exchange through the middleware chain; `mailbox` null for a $batch (global limit only). */
   async #send(
     path: string,
     mailbox: string | null,
-    options: { subject: RequestSubject; headers?: Readonly<Record<string, string>>; post?: unknown },
+    options: {
+      subject: RequestSubject;
+      headers?: Readonly<Record<string, string>>;
+      post?: unknown;
+      method?: 'POST' | 'PATCH' | 'DELETE';
+    },
   ): Promise<GraphResponse> {
     let response: Response;
     const context = new RequestContext(mailbox);
     try {
       let request = this.#client.api(path).responseType(ResponseType.RAW).middlewareOptions([context]);
       if (options.headers !== undefined) request = request.headers({ ...options.headers });
-      response = (await (options.post === undefined
-        ? request.get()
-        : request.post(options.post))) as Response;
+      response = (await (options.method === 'PATCH'
+        ? request.patch(options.post)
+        : options.method === 'DELETE'
+          ? request.delete()
+          : options.post === undefined
+            ? request.get()
+            : request.post(options.post))) as Response;
     } catch (error) {
       if (context.failure instanceof PermanentError || context.failure instanceof TransientError)
         throw context.failure;

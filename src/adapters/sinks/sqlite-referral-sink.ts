@@ -22,6 +22,14 @@ interface EntryRow {
   version: number;
 }
 
+/**
+ * The mirrors' outbox as the register sees it: called inside the register's transaction with
+ * each entry before and after a write, so the change and its outbox rows commit together.
+ */
+export interface RegisterOutbox {
+  recordEntryChangesSync(previous: ReferralEntry | null, next: ReferralEntry | null, now: number): number;
+}
+
 /** A register entry as stored, with its version (bumped on every change; the REST contract's ETag). */
 export interface VersionedEntry {
   readonly entry: ReferralEntry;
@@ -81,10 +89,17 @@ export class SqliteReferralSink implements ReferralSink {
   readonly #lists = new Map<string, Database.Statement>();
   readonly #get: Database.Statement;
   readonly #ownsDb: boolean;
+  readonly #outbox: RegisterOutbox | null;
+  readonly #clock: () => number;
 
-  constructor(db: Database.Database, options: { ownsDb?: boolean } = {}) {
+  constructor(
+    db: Database.Database,
+    options: { ownsDb?: boolean; outbox?: RegisterOutbox | null; clock?: () => number } = {},
+  ) {
     this.#db = db;
     this.#ownsDb = options.ownsDb ?? false;
+    this.#outbox = options.outbox ?? null;
+    this.#clock = options.clock ?? Date.now;
     this.#upsert = db.prepare(
       `INSERT INTO referral_entry ${COLUMNS} ON CONFLICT (id) DO UPDATE SET ${SET_ALL} WHERE ${DIFFERS}`,
     );
@@ -144,13 +159,31 @@ export class SqliteReferralSink implements ReferralSink {
   }
 
   /** Upserts one entry; returns its version afterwards. */
-  upsertSync(entry: ReferralEntry, now: number = Date.now()): number {
+  upsertSync(entry: ReferralEntry, now: number = this.#clock()): number {
+    if (this.#outbox !== null) return this.#db.transaction(() => this.#upsertRecorded(entry, now))();
     this.#upsert.run(this.#params(entry, now));
     return (this.#get.get(entry.id) as EntryRow).version;
   }
 
-  deleteSync(id: string): boolean {
+  deleteSync(id: string, now: number = this.#clock()): boolean {
+    if (this.#outbox !== null) return this.#db.transaction(() => this.#deleteRecorded(id, now))();
     return this.#delete.run(id).changes > 0;
+  }
+
+  /** Upsert and, when it changed the row, its outbox rows (inside the caller's transaction). */
+  #upsertRecorded(entry: ReferralEntry, now: number, statement: Database.Statement = this.#upsert): number {
+    const before = this.#get.get(entry.id) as EntryRow | undefined;
+    if (statement.run(this.#params(entry, now)).changes > 0)
+      this.#outbox?.recordEntryChangesSync(before === undefined ? null : rowToEntry(before), entry, now);
+    return (this.#get.get(entry.id) as EntryRow | undefined)?.version ?? 0;
+  }
+
+  /** Delete and, when it removed a row, its outbox rows (inside the caller's transaction). */
+  #deleteRecorded(id: string, now: number, statement: Database.Statement = this.#delete): boolean {
+    const before = this.#get.get(id) as EntryRow | undefined;
+    if (before === undefined || statement.run(id).changes === 0) return false;
+    this.#outbox?.recordEntryChangesSync(rowToEntry(before), null, now);
+    return true;
   }
 
   async apply(plan: Plan): Promise<void> {
@@ -161,7 +194,15 @@ export class SqliteReferralSink implements ReferralSink {
     }
     const problem = planOwnershipProblem(plan);
     if (problem !== null) throw new PermanentError(problem);
-    const now = Date.now();
+    const now = this.#clock();
+    if (this.#outbox !== null) {
+      this.#db.transaction(() => {
+        for (const entry of [...plan.creates, ...plan.updates])
+          this.#upsertRecorded(entry, now, this.#upsertOwned);
+        for (const entry of plan.deletes) this.#deleteRecorded(entry.id, now, this.#deleteOwned);
+      })();
+      return;
+    }
     this.#db.transaction(() => {
       for (const entry of plan.creates) this.#upsertOwned.run(this.#params(entry, now));
       for (const entry of plan.updates) this.#upsertOwned.run(this.#params(entry, now));

@@ -58,6 +58,50 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE calendar_state ADD COLUMN register_digest TEXT;
    CREATE TABLE secret (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
    CREATE INDEX referral_entry_end ON referral_entry ("end");`,
+  // 4: Graph change-notification subscriptions (push), one per calendar; the clientState only hashed.
+  `CREATE TABLE push_subscription (
+     calendar TEXT PRIMARY KEY,
+     subscription_id TEXT UNIQUE,
+     client_state_hash TEXT NOT NULL,
+     expires_at INTEGER,
+     status TEXT NOT NULL,
+     failures INTEGER NOT NULL,
+     retry_at INTEGER,
+     last_error TEXT,
+     created_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE push_notified (
+     calendar TEXT PRIMARY KEY,
+     at INTEGER NOT NULL
+   );`,
+  // 5: the outbox of the mirrors (issue 12), written in the register's own transactions
+  // (IF NOT EXISTS: a file whose user_version was set back still has these tables).
+  `CREATE TABLE IF NOT EXISTS outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     mirror TEXT NOT NULL,
+     employee TEXT NOT NULL,
+     ref TEXT NOT NULL,
+     change TEXT NOT NULL,
+     occurred_at INTEGER NOT NULL,
+     recorded_at INTEGER NOT NULL,
+     payload TEXT NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     last_error TEXT,
+     done_at INTEGER
+   );
+   CREATE INDEX IF NOT EXISTS outbox_head ON outbox (mirror, employee, status, occurred_at, seq);
+   CREATE INDEX IF NOT EXISTS outbox_due ON outbox (mirror, status, next_attempt_at);
+   CREATE INDEX IF NOT EXISTS outbox_ref ON outbox (mirror, ref, status);
+   CREATE UNIQUE INDEX IF NOT EXISTS outbox_notice ON outbox (mirror, ref) WHERE change IN ('unknownCode', 'lateEntry');
+   CREATE TABLE IF NOT EXISTS mirror_state (
+     mirror TEXT NOT NULL,
+     employee TEXT NOT NULL,
+     state TEXT NOT NULL,
+     PRIMARY KEY (mirror, employee)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

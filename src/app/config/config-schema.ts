@@ -4,6 +4,7 @@ import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { normaliseCodeKey } from '../../domain/codes/code-table.js';
 import { SHOW_AS_VALUES } from '../../domain/occurrence.js';
+import { mirrorsSchema, notifySchema } from './mirror-config.js';
 
 /**
  * The one schema of hanvisa.yaml. Every object is strict (an unknown key is an error, with a
@@ -480,6 +481,8 @@ export const configSchema = z
       })
       .prefault({})
       .describe('The distributed runtime (REDIS_URL set): BullMQ workers.'),
+    mirrors: mirrorsSchema,
+    notify: notifySchema,
     ics: z
       .strictObject({
         allowPrivateHosts: z
@@ -511,6 +514,66 @@ export const configSchema = z
           .describe('RDATE and EXDATE values one event may list.'),
       })
       .prefault({}),
+    push: z
+      .strictObject({
+        publicUrl: z
+          .string()
+          .url()
+          .refine(
+            (text) =>
+              /^https:\/\//i.test(text) ||
+              /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i.test(text),
+            'Graph calls back over https only (http is accepted for a loopback test address)',
+          )
+          .describe(
+            'Where Graph reaches this service (a reverse proxy or Azure Front Door with TLS in front of server.port); ' +
+              'notifications go to <publicUrl>/graph/notifications and <publicUrl>/graph/lifecycle.',
+          ),
+        lifetime: duration
+          .default('72h')
+          .refine(
+            (text) => parseDuration(text) <= 10_080 * 60_000,
+            'Graph allows at most 10080m for Outlook events',
+          )
+          .describe(
+            'How long a subscription lives before it must be renewed (Graph: at most 10,080 minutes).',
+          ),
+        renewBefore: duration
+          .default('48h')
+          .describe(
+            'Renew when less than this is left; a service down for less than this loses no subscription.',
+          ),
+        safetyPoll: duration
+          .default('1h')
+          .describe(
+            'With a healthy subscription a mailbox is still delta-synced this often (instead of schedule.every).',
+          ),
+        coalesce: duration
+          .default('2s')
+          .describe('Notifications for one mailbox within this window become one delta sync.'),
+        maxCreatesPerSlot: z
+          .number()
+          .int()
+          .min(1)
+          .default(500)
+          .describe(
+            'Subscriptions created per schedule slot at most (10,000 mailboxes do not stampede Graph).',
+          ),
+        bodyLimit: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024)
+          .describe('Largest notification body accepted, in bytes (413 beyond).'),
+      })
+      .refine((push) => parseDuration(push.renewBefore) < parseDuration(push.lifetime), {
+        message: 'renewBefore must be shorter than lifetime',
+        path: ['renewBefore'],
+      })
+      .optional()
+      .describe(
+        'Graph change notifications (push): a change reaches the register within seconds. Graph mailboxes only.',
+      ),
     graph: z
       .strictObject({
         tenantId: z.string().min(1),

@@ -27,6 +27,8 @@ export interface Environment {
     readonly user: string | null;
     readonly password: string | null;
   };
+  /** Webhook mirror secrets: every HANVISA_WEBHOOK_SECRET… variable, by name. */
+  readonly webhookSecrets: Readonly<Record<string, string>>;
 }
 
 function value(env: NodeJS.ProcessEnv, name: string): string | null {
@@ -58,5 +60,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       user: value(env, 'HANVISA_SINK_USER'),
       password: value(env, 'HANVISA_SINK_PASSWORD'),
     },
+    webhookSecrets: Object.fromEntries(
+      Object.keys(env)
+        .filter((name) => /^HANVISA_WEBHOOK_SECRET\w*$/.test(name) && value(env, name) !== null)
+        .map((name) => [name, value(env, name) as string]),
+    ),
   };
 }

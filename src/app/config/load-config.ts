@@ -13,6 +13,7 @@ import { workingDays } from '../working-days.js';
 import { type ConfigFile, configSchema, parseDuration } from './config-schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { type Environment, readEnvironment } from './environment.js';
+import { type MirrorSettings, type NotifySettings, resolveMirrors, resolveNotify } from './mirror-config.js';
 
 export type { Employee, Person };
 
@@ -48,6 +49,8 @@ export interface HanvisaConfig {
   readonly graph: ConfigFile['graph'] | null;
   /** The pages' sign-in (Entra ID OIDC, or the loopback link) and sessions. */
   readonly pages: ConfigFile['pages'];
+  /** Graph change notifications, or null when `push:` is absent (durations in ms). */
+  readonly push: PushConfig | null;
   /** The HTTP listener of `hanvisa start` (both runtimes). */
   readonly server: { readonly host: string; readonly port: number; readonly auth: 'token' | 'none' };
   /** How the runtimes run jobs; durations in milliseconds. */
@@ -56,7 +59,21 @@ export interface HanvisaConfig {
     readonly shutdownDeadlineMs: number;
     readonly stalledAfterMs: number;
   };
+  /** Systems the register is mirrored to (issue 12), durations in ms. */
+  readonly mirrors: readonly MirrorSettings[];
+  readonly notify: NotifySettings;
   readonly env: Environment;
+}
+
+/** The resolved `push:` section. */
+export interface PushConfig {
+  readonly publicUrl: string;
+  readonly lifetimeMs: number;
+  readonly renewBeforeMs: number;
+  readonly safetyPollMs: number;
+  readonly coalesceMs: number;
+  readonly maxCreatesPerSlot: number;
+  readonly bodyLimit: number;
 }
 
 const SECRET_KEY = /secret|password|passwd|token|privatekey|certificate|thumbprint|apikey/i;
@@ -274,6 +291,9 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
       ? sink.path
       : resolvePath('data/hanvisa-state.db');
   const codes = compileCodeTable(raw.codes.entries, raw.codes.syntax);
+  if (raw.push !== undefined && raw.graph === undefined) {
+    throw new ConfigError(file, ['push: needs the graph: section (push covers Graph mailboxes only)']);
+  }
   return {
     file,
     raw,
@@ -303,12 +323,26 @@ function resolveConfig(file: string, raw: ConfigFile, env: Environment): Hanvisa
     ics: raw.ics,
     graph: raw.graph ?? null,
     pages: raw.pages,
+    push:
+      raw.push === undefined
+        ? null
+        : {
+            publicUrl: raw.push.publicUrl.replace(/\/+$/, ''),
+            lifetimeMs: parseDuration(raw.push.lifetime),
+            renewBeforeMs: parseDuration(raw.push.renewBefore),
+            safetyPollMs: parseDuration(raw.push.safetyPoll),
+            coalesceMs: parseDuration(raw.push.coalesce),
+            maxCreatesPerSlot: raw.push.maxCreatesPerSlot,
+            bodyLimit: raw.push.bodyLimit,
+          },
     server: raw.server,
     workers: {
       concurrency: raw.workers.concurrency,
       shutdownDeadlineMs: parseDuration(raw.workers.shutdownDeadline),
       stalledAfterMs: parseDuration(raw.workers.stalledAfter),
     },
+    mirrors: resolveMirrors(raw.mirrors),
+    notify: resolveNotify(raw.notify, raw.reports.mail?.enabled === true),
     env,
   };
 }

@@ -5,6 +5,7 @@ import { PermanentError, ThrottledError, TransientError } from '../../domain/err
 import type { Instant } from '../../domain/occurrence.js';
 import type { HanvisaConfig } from '../config/load-config.js';
 import type { HanvisaMetrics } from '../metrics.js';
+import type { CalendarRef } from '../ports/calendar-source.js';
 import { type ReportDependencies, sendDueReports } from '../report-schedule.js';
 import { retryPendingReports } from '../send-report.js';
 import { type CalendarSyncResult, type SyncDependencies, syncCalendar } from '../sync-calendar.js';
@@ -26,6 +27,13 @@ export interface JobTableDependencies {
   readonly removeDepartedCalendars: () => Promise<Readonly<Record<string, number>>>;
   /** Told every calendar round's result (the embedded runtime prints its cycles from it). */
   readonly onCalendarSynced?: (result: CalendarSyncResult) => void;
+  /** Graph change notifications (`push:`): its kinds, and the wrapper of every calendar's sync. */
+  readonly push?: {
+    readonly kinds: readonly JobKind<never>[];
+    aroundSync(calendarId: string, now: Instant, sync: () => Promise<JobOutcome>): Promise<JobOutcome>;
+  };
+  /** Kinds wired elsewhere in the composition root (deliverOutbox, issue 12). */
+  readonly extraKinds?: readonly JobKind<never>[];
 }
 
 /** syncCalendar's retry policy: 5 attempts from 5 s (a queue producer outside the app uses it too). */
@@ -69,24 +77,28 @@ function syncCalendarKind(deps: JobTableDependencies): JobKind<{ calendarId: str
       const calendar = calendars.get(data.calendarId);
       // The directory changed between enqueueing and now: nothing to do.
       if (calendar === undefined) return { status: 'skipped' };
-      const started = performance.now();
-      const result = await syncCalendar(deps.sync, calendar, { now });
-      deps.metrics.recordSync(result, performance.now() - started);
-      deps.onCalendarSynced?.(result);
-      const counts = { created: result.created, updated: result.updated, deleted: result.deleted };
-      if (result.status === 'synced' || result.status === 'unchanged')
-        return { status: result.status, counts };
-      const message = result.error ?? `calendar ${calendar.id}: ${result.status}`;
-      if (result.status === 'failed' && result.transient) {
-        if (calendar.kind === 'graph' && result.retryAfterMs !== null) {
-          deps.metrics.graphThrottled.inc();
-          throw new ThrottledError(message, { retryAfterMs: result.retryAfterMs });
-        }
-        throw new TransientError(message, { retryAfterMs: result.retryAfterMs });
-      }
-      throw new PermanentError(message);
+      const round = () => syncOnce(calendar, now);
+      return deps.push === undefined ? round() : deps.push.aroundSync(calendar.id, now, round);
     },
   };
+
+  async function syncOnce(calendar: CalendarRef, now: Instant): Promise<JobOutcome> {
+    const started = performance.now();
+    const result = await syncCalendar(deps.sync, calendar, { now });
+    deps.metrics.recordSync(result, performance.now() - started);
+    deps.onCalendarSynced?.(result);
+    const counts = { created: result.created, updated: result.updated, deleted: result.deleted };
+    if (result.status === 'synced' || result.status === 'unchanged') return { status: result.status, counts };
+    const message = result.error ?? `calendar ${calendar.id}: ${result.status}`;
+    if (result.status === 'failed' && result.transient) {
+      if (calendar.kind === 'graph' && result.retryAfterMs !== null) {
+        deps.metrics.graphThrottled.inc();
+        throw new ThrottledError(message, { retryAfterMs: result.retryAfterMs });
+      }
+      throw new TransientError(message, { retryAfterMs: result.retryAfterMs });
+    }
+    throw new PermanentError(message);
+  }
 }
 
 /**
@@ -119,6 +131,8 @@ export function createJobTable(deps: JobTableDependencies): JobTable {
       status: 'done',
       counts: await deps.removeDepartedCalendars(),
     })) as JobKind<never>,
+    ...(deps.push?.kinds ?? []),
+    ...(deps.extraKinds ?? []),
   ];
   return new Map(kinds.map((kind) => [kind.name, kind]));
 }
