@@ -435,6 +435,15 @@ async function serveHttp(
         // Syncs of this process update the board at once; a full re-read catches the rest (other
         // hosts' workers, manual entries): every 10 s when other hosts may sync, else every minute.
         boardRefreshMs: config.env.redisUrl === null ? 60_000 : 10_000,
+        ...(parts.push === null || config.push === null
+          ? {}
+          : {
+              safetyPollMs: config.push.safetyPollMs,
+              pushStatus: async () => {
+                const subscriptions = await (parts.push as PushParts).subscriptions.store.list();
+                return new Map(subscriptions.map((item) => [item.calendar, item.status] as const));
+              },
+            }),
         onCalendarSynced: (listener) => {
           const forward = (result: CalendarSyncResult) => listener(result.calendar);
           parts.syncListeners.add(forward);
@@ -478,6 +487,8 @@ export function pagesDepsFrom(
     readonly syncRequest?: (calendar: string) => { readonly kind: string; readonly data: unknown };
     readonly onCalendarSynced?: (listener: (calendar: string) => void) => () => void;
     readonly boardRefreshMs?: number;
+    readonly pushStatus?: () => Promise<ReadonlyMap<string, 'active' | 'failing'>>;
+    readonly safetyPollMs?: number;
   },
 ): PagesDeps {
   return {

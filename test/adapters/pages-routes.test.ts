@@ -218,6 +218,29 @@ describe('pages: IT, the code tester and the manual', () => {
     expect(foreign.statusCode).toBe(403);
   });
 
+  it('shows which mailboxes get push and which fell back to polling', async () => {
+    const fixture = await pagesFixture();
+    const push = new Map<string, 'active' | 'failing'>([
+      ['anna/ics-1', 'active'],
+      ['erik/ics-1', 'failing'],
+    ]);
+    server = await buildHttpService({
+      routes: [
+        pagesRoutes(
+          { ...fixture.deps, pushStatus: async () => push, safetyPollMs: 3_600_000 },
+          fixture.options(),
+        ),
+      ],
+    });
+    const { cookie } = await signIn(server);
+    const page = await server.inject({ method: 'GET', url: '/it', headers: { cookie } });
+    const row = (name: string) => page.body.split('<tr').find((item) => item.includes(`>${name}</th>`)) ?? '';
+    expect(row('Anna Andersson')).toMatch(/<span class="ok">push<\/span>/);
+    expect(row('Anna Andersson')).toContain('Vid ändring, senast');
+    expect(row('Erik Ek')).toContain('push fungerar inte: läses vid varje cykel');
+    expect(row('Cecilia Carlsson')).not.toContain('push');
+  });
+
   it('serves the code manual from the code table, as HTML and Markdown', async () => {
     const app = await start(await pagesFixture());
     const { cookie } = await signIn(app);

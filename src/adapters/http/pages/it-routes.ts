@@ -13,6 +13,14 @@ import { html, layout, type RawHtml } from './page-html.js';
 const ROWS = 200;
 
 /** What the code tester answers: exactly what sync would do with the subject, nothing of it echoed. */
+/** What IT reads about a Graph mailbox's push: active, or failing and polled meanwhile. */
+function pushNote(status: 'active' | 'failing' | undefined) {
+  if (status === 'active') return html`<br><span class="ok">push</span>`;
+  if (status === 'failing')
+    return html`<br><span class="bad">push fungerar inte: läses vid varje cykel</span>`;
+  return '';
+}
+
 export interface CodeTest {
   readonly code: string | null;
   readonly label: string | null;
@@ -121,9 +129,10 @@ export function itRoutes(server: FastifyInstance, deps: PagesDeps, guard: PageGu
     notice: string | null,
     filter = '',
   ) {
-    const [states, entries] = await Promise.all([
+    const [states, entries, push] = await Promise.all([
       Promise.all(deps.calendars.map((calendar) => deps.state.getSyncState(calendar.id))),
       deps.sink.list({}),
+      deps.pushStatus?.() ?? Promise.resolve(new Map<string, 'active' | 'failing'>()),
     ]);
     const counts = new Map<string, number>();
     const now = deps.clock();
@@ -149,13 +158,15 @@ export function itRoutes(server: FastifyInstance, deps: PagesDeps, guard: PageGu
       ...order.filter(({ state }) => state?.lastError == null),
     ].slice(0, ROWS);
     const rows = shown.map(({ calendar, state }) => {
-      const next = state?.lastSyncAt == null ? null : Math.max(now, state.lastSyncAt + deps.scheduleEveryMs);
+      const pushed = push.get(calendar.id);
+      const every = pushed === 'active' ? (deps.safetyPollMs ?? deps.scheduleEveryMs) : deps.scheduleEveryMs;
+      const next = state?.lastSyncAt == null ? null : Math.max(now, state.lastSyncAt + every);
       const who = deps.employees.get(calendar.employee)?.name ?? calendar.employee;
       return html`<tr class="${state?.lastError == null ? '' : 'failing'}"><th scope="row">${who}</th><td><code>${calendar.id}</code></td>
-<td>${calendar.kind === 'graph' ? 'Outlook (Graph)' : 'iCal'}</td>
+<td>${calendar.kind === 'graph' ? 'Outlook (Graph)' : 'iCal'}${pushNote(pushed)}</td>
 <td>${stamp(state?.lastSuccessAt ?? null)}</td>
 <td>${state?.lastError == null ? html`<span class="ok">–</span>` : html`<span class="bad">${state.lastError}</span>`}</td>
-<td>${next === null ? 'Vid nästa cykel' : stamp(next)}</td>
+<td>${pushed === 'active' ? html`Vid ändring, senast ${next === null ? 'vid nästa cykel' : stamp(next)}` : next === null ? 'Vid nästa cykel' : stamp(next)}</td>
 <td class="num">${counts.get(calendar.id) ?? 0}</td>
 ${
   deps.queue === undefined || deps.syncRequest === undefined

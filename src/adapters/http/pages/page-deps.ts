@@ -61,4 +61,11 @@ export interface PagesDeps {
    * default 5 s, or 60 s when `onCalendarSynced` reports this process's syncs.
    */
   readonly boardRefreshMs?: number;
+  /**
+   * Graph change notifications by calendar id, when `push:` is configured: `active` mailboxes are
+   * read when they change (and by the safety poll), `failing` ones fall back to the normal poll.
+   */
+  readonly pushStatus?: () => Promise<ReadonlyMap<string, 'active' | 'failing'>>;
+  /** The safety poll of push mailboxes (`push.safetyPoll`). */
+  readonly safetyPollMs?: number;
 }
