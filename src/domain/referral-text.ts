@@ -1,27 +1,11 @@
 import { DateTime } from 'luxon';
 import type { Instant } from './occurrence.js';
-
-/** Swedish names spelled out (not Intl's "dec."), so the text is the same on every Node/ICU. */
-const WEEKDAYS = ['mån', 'tis', 'ons', 'tors', 'fre', 'lör', 'sön'] as const;
-const MONTHS = [
-  'jan',
-  'feb',
-  'mars',
-  'apr',
-  'maj',
-  'juni',
-  'juli',
-  'aug',
-  'sep',
-  'okt',
-  'nov',
-  'dec',
-] as const;
+import { REFERRAL_WEEKDAYS, SHORT_MONTHS } from './swedish-names.js';
 
 /** "mån 14 dec", with " 08.30" unless it is local midnight (a whole day). */
 export function swedishDay(instant: Instant, timeZone: string): string {
   const local = DateTime.fromMillis(instant, { zone: timeZone });
-  const day = `${WEEKDAYS[local.weekday - 1]} ${local.day} ${MONTHS[local.month - 1]}`;
+  const day = `${REFERRAL_WEEKDAYS[local.weekday - 1]} ${local.day} ${SHORT_MONTHS[local.month - 1]}`;
   return local.hour === 0 && local.minute === 0 ? day : `${day} ${local.toFormat('HH.mm')}`;
 }
 

@@ -1,27 +1,8 @@
 import { DateTime } from 'luxon';
 import type { Instant } from '../occurrence.js';
+import { MONTHS, WEEKDAYS } from '../swedish-names.js';
 
-/**
- * Swedish dates and times for reports. Local parts come from Luxon in the configured zone; the
- * names are spelled out here rather than taken from Intl, so a report reads the same whatever
- * ICU version Node ships (and golden files stay stable).
- */
-const WEEKDAYS = ['mån', 'tis', 'ons', 'tor', 'fre', 'lör', 'sön'] as const;
-const MONTHS = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-] as const;
-
+/** Swedish dates and times for reports: local parts from Luxon in the configured zone, names from swedish-names. */
 function local(instant: Instant, timeZone: string): DateTime {
   return DateTime.fromMillis(instant, { zone: timeZone });
 }

@@ -1,37 +1,6 @@
 import { DateTime } from 'luxon';
 import type { Instant } from '../../../domain/occurrence.js';
-
-const WEEKDAYS = ['sön', 'mån', 'tis', 'ons', 'tor', 'fre', 'lör'] as const;
-/** The short weekdays of the domain's referralText ("åter tors 3 dec"), Sunday first. */
-const SHORT_WEEKDAYS = ['sön', 'mån', 'tis', 'ons', 'tors', 'fre', 'lör'] as const;
-const MONTHS = [
-  'januari',
-  'februari',
-  'mars',
-  'april',
-  'maj',
-  'juni',
-  'juli',
-  'augusti',
-  'september',
-  'oktober',
-  'november',
-  'december',
-] as const;
-const SHORT_MONTHS = [
-  'jan',
-  'feb',
-  'mars',
-  'apr',
-  'maj',
-  'juni',
-  'juli',
-  'aug',
-  'sep',
-  'okt',
-  'nov',
-  'dec',
-] as const;
+import { MONTHS, REFERRAL_WEEKDAYS, SHORT_MONTHS, WEEKDAYS } from '../../../domain/swedish-names.js';
 
 /** Local calendar fields of an instant. */
 export interface LocalParts {
@@ -90,8 +59,8 @@ export class ZoneClock {
   date(instant: Instant, short = false): string {
     const parts = this.parts(instant);
     return short
-      ? `${SHORT_WEEKDAYS[parts.weekday]} ${parts.day} ${SHORT_MONTHS[parts.month - 1]}`
-      : `${WEEKDAYS[parts.weekday]} ${parts.day} ${MONTHS[parts.month - 1]}`;
+      ? `${REFERRAL_WEEKDAYS[(parts.weekday + 6) % 7]} ${parts.day} ${SHORT_MONTHS[parts.month - 1]}`
+      : `${WEEKDAYS[(parts.weekday + 6) % 7]} ${parts.day} ${MONTHS[parts.month - 1]}`;
   }
 
   /** `09.05` */
