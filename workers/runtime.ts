@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type Job, type MinimalJob, Queue, Worker } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type App, createApp } from '../src/app/composition-root.js';
@@ -11,10 +11,16 @@ import type { ReferralSink } from '../src/app/ports/referral-sink.js';
 import { describeError } from '../src/app/privacy.js';
 import { PermanentError } from '../src/domain/errors.js';
 import type { Instant } from '../src/domain/occurrence.js';
-import { createJobProcessor } from './job-processor.js';
-import { backoffDelay, deduplicationId, jobOptionsOf, KEY_PREFIX } from './jobs.js';
-import { KeyLock } from './key-lock.js';
+import { KEY_PREFIX } from './jobs.js';
 import { assertNoEviction, claimRegisterHost } from './redis-checks.js';
+import {
+  bullmqJobQueue,
+  distributedLiveness,
+  Openings,
+  openQueues,
+  queueProbe,
+  startWorkers,
+} from './runtime-parts.js';
 import { enqueueSlot, SlotTicker } from './scheduler.js';
 import { within } from './within.js';
 
@@ -104,34 +110,6 @@ async function connectProducer(redisUrl: string): Promise<Redis> {
   return producer;
 }
 
-const backoffStrategy = (attemptsMade: number, _type?: string, error?: Error, job?: MinimalJob) => {
-  const backoff = job?.opts.backoff;
-  const base = typeof backoff === 'object' && backoff.delay !== undefined ? backoff.delay : 5_000;
-  return backoffDelay(
-    attemptsMade,
-    base,
-    (error as { retryAfterMs?: number | null } | undefined)?.retryAfterMs ?? null,
-  );
-};
-
-/** Everything the runtime opened, closed in reverse order (also when starting fails half-way). */
-class Openings {
-  readonly #closers: { what: string; close: () => Promise<unknown> | unknown }[] = [];
-  constructor(private readonly logger: Logger) {}
-  add(what: string, close: () => Promise<unknown> | unknown): void {
-    this.#closers.push({ what, close });
-  }
-  async closeAll(): Promise<void> {
-    for (const { what, close } of this.#closers.splice(0).reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        this.logger.warn({ error: describeError(error) }, `shutdown: closing ${what} failed`);
-      }
-    }
-  }
-}
-
 /**
  * Starts the distributed runtime in this process: checks Redis (noeviction), claims the
  * embedded register's host when the sink is embedded, wires the app (the one composition root,
@@ -179,84 +157,20 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
     });
     opened.add('the app', () => app.close());
     const kinds = [...app.jobs.values()] as JobKind<unknown>[];
-    const queues: Record<string, Queue> = {};
-    for (const kind of kinds) {
-      const queue = new Queue(kind.name, {
-        connection: producer,
-        prefix: KEY_PREFIX,
-        defaultJobOptions: jobOptionsOf(kind),
-      });
-      queue.on('error', (error) =>
-        logger.warn({ queue: kind.name, error: describeError(error) }, 'queue connection error'),
-      );
-      queues[kind.name] = queue;
-      opened.add(`the ${kind.name} queue`, () => queue.close());
-    }
-    const jobs: JobQueue = {
-      async enqueue(request, enqueueOptions = {}) {
-        const kind = app.jobs.get(request.kind) as JobKind<unknown> | undefined;
-        const queue = queues[request.kind];
-        const parsed = kind?.data.safeParse(request.data);
-        if (kind === undefined || queue === undefined || parsed === undefined || !parsed.success) {
-          throw new PermanentError(`cannot enqueue ${request.kind}: unknown kind or invalid data`);
-        }
-        await queue.add(kind.name, parsed.data, {
-          deduplication: { id: deduplicationId(kind.name, kind.key(parsed.data)) },
-          ...(enqueueOptions.delayMs === undefined ? {} : { delay: enqueueOptions.delayMs }),
-        });
-      },
-    };
-    let lastProgressAt = clock();
-    const workers: Worker[] = [];
-    if (options.workers !== false) {
-      const lock = new KeyLock(connection, { prefix: KEY_PREFIX, ttlMs: timings.keyLockMs });
-      for (const kind of kinds) {
-        let worker: Worker | null = null;
-        const processor = createJobProcessor(kind, {
-          clock,
-          logger,
-          lock,
-          lockedRetryMs: timings.lockedRetryMs,
-          rateLimit: async (ms) => {
-            await (worker as Worker).rateLimit(ms);
-          },
-        });
-        worker = new Worker(kind.name, processor, {
-          connection,
-          prefix: KEY_PREFIX,
-          lockDuration: timings.jobLockMs,
-          stalledInterval: timings.stalledIntervalMs,
-          maxStalledCount: 3,
-          settings: { backoffStrategy },
-          concurrency:
-            kind.name === 'syncCalendar'
-              ? (options.concurrency ?? kind.concurrency ?? 1)
-              : (kind.concurrency ?? 1),
-          // The limiter is what makes a manual rate limit (Graph 429) pause the queue; its own
-          // limit is far above any real throughput.
-          limiter: { max: 1_000_000, duration: 1000 },
-        });
-        worker.on('completed', () => {
-          lastProgressAt = clock();
-          app.metrics.jobsCompleted.inc({ queue: kind.name });
-        });
-        worker.on('failed', (job: Job | undefined, error: Error) => {
-          lastProgressAt = clock();
-          if (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-            logger.error(
-              { queue: kind.name, job: job.id, error: describeError(error) },
-              'job failed for good',
-            );
-          }
-        });
-        worker.on('error', (error) =>
-          logger.debug({ queue: kind.name, error: describeError(error) }, 'worker error'),
-        );
-        workers.push(worker);
-        const started = worker;
-        opened.add(`the ${kind.name} worker`, () => started.close(true));
-      }
-    }
+    const queues = openQueues(kinds, producer, logger, opened);
+    const jobs = bullmqJobQueue(app, queues);
+    const started =
+      options.workers === false
+        ? { workers: [], lastProgressAt: clock }
+        : startWorkers(app, kinds, {
+            connection,
+            clock,
+            logger,
+            timings,
+            opened,
+            ...(options.concurrency === undefined ? {} : { syncConcurrency: options.concurrency }),
+          });
+    const { workers } = started;
     const ticker =
       options.scheduler === false
         ? null
@@ -268,55 +182,15 @@ export async function startDistributed(options: DistributedOptions): Promise<Dis
             hostId,
             enqueue: (slot) => enqueueSlot(queues, app.jobs, slot),
           });
-    const watched = Object.values(queues);
-    app.metrics.setQueueProbe({
-      async depth() {
-        const result: Record<string, Record<string, number>> = {};
-        for (const queue of watched)
-          result[queue.name] = await queue.getJobCounts(
-            'waiting',
-            'active',
-            'delayed',
-            'failed',
-            'prioritized',
-          );
-        return result;
-      },
-      async oldestWaitingSeconds() {
-        const result: Record<string, number> = {};
-        for (const queue of watched) {
-          const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
-          result[queue.name] = oldest === undefined ? 0 : Math.max(0, (clock() - oldest.timestamp) / 1000);
-        }
-        return result;
-      },
+    app.metrics.setQueueProbe(queueProbe(queues, clock));
+    const liveness = distributedLiveness({
+      clock,
+      everyMs: config.scheduleEveryMs,
+      stalledAfterMs: timings.stalledAfterMs,
+      ticker,
+      workers: started,
+      syncQueue: queues.syncCalendar,
     });
-    const liveness = async (): Promise<HealthStatus> => {
-      const now = clock();
-      if (ticker !== null && now - ticker.lastSlotSeenAt > 2 * config.scheduleEveryMs) {
-        return {
-          ok: false,
-          checks: { schedule: `no cycle enqueued for ${Math.round((now - ticker.lastSlotSeenAt) / 1000)} s` },
-        };
-      }
-      if (workers.length === 0) return { ok: true, checks: { workers: 'none in this process' } };
-      const idleMs = now - lastProgressAt;
-      if (idleMs <= timings.stalledAfterMs) return { ok: true, checks: { workers: 'making progress' } };
-      let waiting: number;
-      try {
-        waiting = await (queues.syncCalendar as Queue).getWaitingCount();
-      } catch {
-        // Redis away is a readiness problem (and the schedule check above), not a reason to restart.
-        return { ok: true, checks: { workers: 'cannot see the queue' } };
-      }
-      if (waiting === 0) return { ok: true, checks: { workers: 'idle, nothing waiting' } };
-      return {
-        ok: false,
-        checks: {
-          workers: `${waiting} jobs wait but none completed here for ${Math.round(idleMs / 1000)} s`,
-        },
-      };
-    };
     const readiness = async (): Promise<HealthStatus> => {
       try {
         await producer.ping();
