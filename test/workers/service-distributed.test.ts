@@ -116,6 +116,17 @@ describe('hanvisa start with REDIS_URL (real process, real Redis)', () => {
     expect(service.stderr()).toMatch(/cannot reach Redis at REDIS_URL/);
   });
 
+  it('a start that fails after reaching Redis (the register cannot be opened) exits 1 at once, leaving nothing open', async () => {
+    const ws = workspace();
+    editFile(ws.config, (text) =>
+      text.replace('path: ../data/hanvisa.db', 'path: /dev/null/nope/hanvisa.db'),
+    );
+    const service = start(ws.config);
+    // Before #7 the worker connection stayed open and the process ran on, doing nothing.
+    expect(await service.exited).toBe(1);
+    expect(service.stderr()).toMatch(/ENOTDIR/);
+  });
+
   it('report late with REDIS_URL reads the findings the service stored in Redis', async () => {
     const ws = workspace();
     const service = start(ws.config, ['--now', '2026-11-16T07:00']);
