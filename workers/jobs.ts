@@ -1,6 +1,8 @@
 import type { JobsOptions } from 'bullmq';
 import type { JobKind } from '../src/app/jobs/job-kind.js';
-import { SYNC_CALENDAR_RETRY } from '../src/app/jobs/job-table.js';
+import { SYNC_CALENDAR } from '../src/app/jobs/job-table.js';
+
+export { SYNC_CALENDAR };
 
 /** Redis key prefix of hanvisa's queues and state. */
 export const KEY_PREFIX = 'hanvisa';
@@ -12,11 +14,6 @@ export const KEY_PREFIX = 'hanvisa';
 export function slotJobId(kind: string, key: string, slot: number): string {
   return `${kind}|${key}|${slot}`;
 }
-
-/** The queue (and job kind) of calendar syncs. */
-export const SYNC_CALENDAR = 'syncCalendar';
-/** syncCalendar's retry policy, for producers outside the app (tests, benchmarks). */
-export const SYNC_RETRY = SYNC_CALENDAR_RETRY;
 
 /** A calendar's sync job id in a slot (what tests and dashboards look up). */
 export function syncJobId(calendarId: string, slot: number): string {

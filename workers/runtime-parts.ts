@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { App } from '../src/app/composition-root.js';
 import type { JobKind, JobQueue } from '../src/app/jobs/job-kind.js';
+import { SYNC_CALENDAR } from '../src/app/jobs/job-table.js';
 import type { QueueProbe } from '../src/app/metrics.js';
 import type { HealthStatus } from '../src/app/ports/http-service.js';
 import { describeError } from '../src/app/privacy.js';
@@ -130,7 +131,7 @@ export function startWorkers(
       },
     });
     const concurrency =
-      kind.name === 'syncCalendar'
+      kind.name === SYNC_CALENDAR
         ? (parts.syncConcurrency ?? kind.concurrency ?? 1)
         : (kind.concurrency ?? 1);
     worker = new Worker(kind.name, processor, {

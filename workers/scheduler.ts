@@ -2,9 +2,10 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { JobKind, JobTable } from '../src/app/jobs/job-kind.js';
+import { SYNC_CALENDAR, SYNC_CALENDAR_RETRY } from '../src/app/jobs/job-table.js';
 import { describeError } from '../src/app/privacy.js';
 import type { Instant } from '../src/domain/occurrence.js';
-import { deduplicationId, jobOptionsOf, KEY_PREFIX, SYNC_CALENDAR, SYNC_RETRY, slotJobId } from './jobs.js';
+import { deduplicationId, jobOptionsOf, KEY_PREFIX, slotJobId } from './jobs.js';
 
 const BULK = 1000;
 
@@ -20,7 +21,7 @@ export function slotOf(instant: Instant, everyMs: number): number {
  */
 export async function enqueueKind(
   queue: Queue,
-  kind: JobKind<unknown>,
+  kind: Pick<JobKind<unknown>, 'name' | 'key' | 'retry'>,
   items: readonly unknown[],
   slot: number,
 ): Promise<number> {
@@ -149,16 +150,14 @@ export async function enqueueSyncCycle(
   calendarIds: readonly string[],
   slot: number,
 ): Promise<number> {
-  const kind: JobKind<{ calendarId: string }> = {
+  const kind = {
     name: SYNC_CALENDAR,
-    data: undefined as never,
-    key: (data) => data.calendarId,
-    retry: SYNC_RETRY,
-    handle: async () => ({ status: 'never run here' }),
+    key: (data: unknown) => (data as { calendarId: string }).calendarId,
+    retry: SYNC_CALENDAR_RETRY,
   };
   return enqueueKind(
     queue,
-    kind as JobKind<unknown>,
+    kind,
     calendarIds.map((calendarId) => ({ calendarId })),
     slot,
   );

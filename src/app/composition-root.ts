@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { MsalTokenProvider } from '../adapters/graph/graph-auth.js';
+import type { TokenProvider } from '../adapters/graph/graph-auth.js';
 import { loadGraphDirectory } from '../adapters/graph/graph-directory.js';
+import type { GraphHttp } from '../adapters/graph/graph-http.js';
 import {
   createGraphHttp,
   createGraphSource,
   type GraphSourceOptions,
+  graphTokens,
 } from '../adapters/graph/graph-source.js';
 import { createGraphSubscriptions } from '../adapters/graph/graph-subscriptions.js';
 import { type ApiCredentials, hasCredential, isLoopbackAddress } from '../adapters/http/api-auth.js';
@@ -40,11 +42,10 @@ import { openDatabase } from '../adapters/stores/sqlite-database.js';
 import { SqlitePushStore } from '../adapters/stores/sqlite-push-store.js';
 import { SqliteStateStore } from '../adapters/stores/sqlite-state-store.js';
 import { PermanentError } from '../domain/errors.js';
-import type { Instant } from '../domain/occurrence.js';
 import { registerDigest } from '../domain/reconcile.js';
 import type { HanvisaConfig } from './config/load-config.js';
-import type { JobQueue, JobTable } from './jobs/job-kind.js';
-import { createJobTable } from './jobs/job-table.js';
+import type { JobTable } from './jobs/job-kind.js';
+import { createJobTable, syncCalendarRequest } from './jobs/job-table.js';
 import { createLogger } from './logger.js';
 import { HanvisaMetrics } from './metrics.js';
 import type { DeliveryPolicy } from './outbox-delivery.js';
@@ -94,19 +95,26 @@ export interface App {
 }
 
 /** Picks the calendar source for a calendar by its kind; one instance per kind, shared. */
-export function createSourceResolver(config: HanvisaConfig): (calendar: CalendarRef) => CalendarSource {
+export function createSourceResolver(
+  config: HanvisaConfig,
+  graph: GraphConnection = graphConnection(config),
+): (calendar: CalendarRef) => CalendarSource {
   const sources = new Map<CalendarRef['kind'], CalendarSource>();
   return (calendar) => {
     let source = sources.get(calendar.kind);
     if (source === undefined) {
-      source = createSource(config, calendar.kind);
+      source = createSource(config, calendar.kind, graph);
       sources.set(calendar.kind, source);
     }
     return source;
   };
 }
 
-function createSource(config: HanvisaConfig, kind: CalendarRef['kind']): CalendarSource {
+function createSource(
+  config: HanvisaConfig,
+  kind: CalendarRef['kind'],
+  graph: GraphConnection,
+): CalendarSource {
   switch (kind) {
     case 'ics':
       return createIcsSource({
@@ -118,7 +126,7 @@ function createSource(config: HanvisaConfig, kind: CalendarRef['kind']): Calenda
         },
       });
     case 'graph':
-      return createGraphSource(graphSourceOptions(config));
+      return createGraphSource({ ...graphSourceOptions(config), http: graph.http() });
   }
 }
 
@@ -169,6 +177,8 @@ function commandRedis(url: string): Redis {
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => (times > 3 ? null : 200),
   });
+  // The connection's own error events only repeat what each failed command rejects with (and the
+  // command reports that); without a listener ioredis would crash the process instead.
   redis.on('error', () => {});
   return redis;
 }
@@ -199,13 +209,15 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
         : openDatabase(config.statePath);
     state = new SqliteStateStore(stateDb);
   }
-  const reports = createReportDependencies(config, state);
+  const graph = graphConnection(config);
+  const reports = createReportDependencies(config, state, { graph });
   // Mirrors (issue 12): the outbox beside the embedded register, written in its transactions.
   const mirrorAdapters = createMirrorParts(config, {
     registerDb: db,
     stateDb,
     logger,
     mailer: reports.mailer,
+    graph,
   });
   const mirroring = createMirroring(config, { ...mirrorAdapters, metrics, logger });
   const register = db !== null ? new SqliteReferralSink(db, { outbox: mirrorAdapters.outbox }) : null;
@@ -219,7 +231,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     rest !== null ? rest.ping() : db !== null ? db.prepare('SELECT 1').get() : undefined;
   const sync: SyncDependencies = {
     config,
-    sourceFor: options.sourceFor ?? createSourceResolver(config),
+    sourceFor: options.sourceFor ?? createSourceResolver(config, graph),
     sink,
     state: mirroring.withNotices(state),
     rules: createRuleRunner(config, state),
@@ -236,6 +248,7 @@ export function createApp(config: HanvisaConfig, options: AppOptions = {}): App 
     sink,
     metrics,
     logger,
+    graph,
   });
   const syncListeners = new Set<(result: CalendarSyncResult) => void>();
   const jobs = createJobTable({
@@ -335,6 +348,7 @@ function createPush(
     sink: ReferralSink;
     metrics: HanvisaMetrics;
     logger: Logger;
+    graph: GraphConnection;
   },
 ): PushParts | null {
   const graph = config.graph;
@@ -346,14 +360,14 @@ function createPush(
     calendars: () => config.calendars,
     store,
     api: createGraphSubscriptions({
-      http: createGraphHttp(graphSourceOptions(config)),
+      http: parts.graph.http(),
       clientId: graph.clientId,
       notificationUrl: `${config.push.publicUrl}${NOTIFICATION_PATH}`,
       lifecycleNotificationUrl: `${config.push.publicUrl}${LIFECYCLE_PATH}`,
     }),
     state: parts.state,
     metrics: new PushMetrics(parts.metrics.registry, store),
-    syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+    syncRequest: syncCalendarRequest,
     concurrency: graph.maxConcurrency,
     clock: Date.now,
     onFailure: (calendar, message) =>
@@ -431,7 +445,7 @@ async function serveHttp(
         state: parts.state,
         clock: options.clock ?? Date.now,
         queue: options.jobs,
-        syncRequest: (calendarId) => ({ kind: 'syncCalendar', data: { calendarId } }),
+        syncRequest: syncCalendarRequest,
         // Syncs of this process update the board at once; a full re-read catches the rest (other
         // hosts' workers, manual entries): every 10 s when other hosts may sync, else every minute.
         boardRefreshMs: config.env.redisUrl === null ? 60_000 : 10_000,
@@ -479,17 +493,13 @@ async function serveHttp(
 /** What the pages read, from the config and the app's register and state. */
 export function pagesDepsFrom(
   config: HanvisaConfig,
-  parts: {
-    readonly sink: Pick<ReferralSink, 'list'>;
-    readonly state: Pick<StateStore, 'getSyncState' | 'listFindings'>;
-    readonly clock: () => Instant;
-    readonly queue?: JobQueue;
-    readonly syncRequest?: (calendar: string) => { readonly kind: string; readonly data: unknown };
-    readonly onCalendarSynced?: (listener: (calendar: string) => void) => () => void;
-    readonly boardRefreshMs?: number;
-    readonly pushStatus?: () => Promise<ReadonlyMap<string, 'active' | 'failing'>>;
-    readonly safetyPollMs?: number;
-  },
+  parts: Pick<PagesDeps, 'sink' | 'state' | 'clock'> &
+    Partial<
+      Pick<
+        PagesDeps,
+        'queue' | 'syncRequest' | 'onCalendarSynced' | 'boardRefreshMs' | 'pushStatus' | 'safetyPollMs'
+      >
+    >,
 ): PagesDeps {
   return {
     timeZone: config.timeZone,
@@ -571,6 +581,8 @@ export function createMirrorParts(
     readonly stateDb: ReturnType<typeof openDatabase> | null;
     readonly logger: Logger;
     readonly mailer: ReportMailer | null;
+    /** The app's Graph connection (default: one of its own). */
+    readonly graph?: GraphConnection;
   },
 ): MirrorParts & { readonly outbox: SqliteOutboxStore | null } {
   const { logger } = parts;
@@ -612,13 +624,7 @@ export function createMirrorParts(
         new TeamsPresenceMirror({
           name: mirror.name,
           baseUrl: graph.baseUrl,
-          tokens: new MsalTokenProvider({
-            tenantId: graph.tenantId,
-            clientId: graph.clientId,
-            authorityHost: graph.authorityHost,
-            baseUrl: graph.baseUrl,
-            credentials: config.env.graph,
-          }),
+          tokens: (parts.graph ?? graphConnection(config)).tokens(),
           state: outbox,
           userFor,
           presence: mirror.presence,
@@ -656,7 +662,7 @@ export function createMirrorParts(
 export function createReportDependencies(
   config: HanvisaConfig,
   state: StateStore,
-  options: { folder?: string; setting?: string } = {},
+  options: { folder?: string; setting?: string; graph?: GraphConnection } = {},
 ): ReportDependencies {
   const archive = new FolderReportArchive(
     options.folder ?? config.reports.folder,
@@ -678,13 +684,7 @@ export function createReportDependencies(
         : new GraphReportMailer({
             baseUrl: graph.baseUrl,
             from: mail.from,
-            tokens: new MsalTokenProvider({
-              tenantId: graph.tenantId,
-              clientId: graph.clientId,
-              authorityHost: graph.authorityHost,
-              baseUrl: graph.baseUrl,
-              credentials: config.env.graph,
-            }),
+            tokens: (options.graph ?? graphConnection(config)).tokens(),
           });
   }
   return { config, state, archive, mailer };
@@ -725,6 +725,32 @@ export async function withEntraDirectory(config: HanvisaConfig): Promise<Hanvisa
     ...directory.calendars.filter((calendar) => !known.has(calendar.id) && !withGraph.has(calendar.employee)),
   ];
   return { ...config, employees, people, calendars };
+}
+
+/**
+ * The app's one Graph connection, made on first use: one MSAL client and token cache (a
+ * rejected secret costs one token request, not one per part) and one set of limits
+ * (`graph.maxConcurrency`, 4 per mailbox), shared by delta sync, subscriptions, mail and presence.
+ */
+export interface GraphConnection {
+  tokens(): TokenProvider;
+  http(): GraphHttp;
+}
+
+export function graphConnection(config: HanvisaConfig): GraphConnection {
+  let tokens: TokenProvider | null = null;
+  let http: GraphHttp | null = null;
+  const connection: GraphConnection = {
+    tokens: () => {
+      tokens ??= graphTokens(graphSourceOptions(config));
+      return tokens;
+    },
+    http: () => {
+      http ??= createGraphHttp({ ...graphSourceOptions(config), tokens: connection.tokens() });
+      return http;
+    },
+  };
+  return connection;
 }
 
 /**

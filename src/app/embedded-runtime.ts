@@ -3,6 +3,7 @@ import type { Instant } from '../domain/occurrence.js';
 import type { App } from './composition-root.js';
 import { InProcessJobs } from './jobs/in-process-jobs.js';
 import type { JobKind, JobRequest } from './jobs/job-kind.js';
+import { SYNC_CALENDAR } from './jobs/job-table.js';
 import type { HealthStatus, RunningService } from './ports/http-service.js';
 import type { CalendarSyncResult } from './sync-calendar.js';
 import { type CycleSummary, cycleConcurrency, summarise } from './sync-cycle.js';
@@ -25,7 +26,7 @@ export function slotJobs(app: App): { readonly sync: JobRequest[]; readonly rest
   const rest: JobRequest[] = [];
   for (const kind of app.jobs.values() as IterableIterator<JobKind<unknown>>) {
     for (const data of kind.everySlot?.() ?? [])
-      (kind.name === 'syncCalendar' ? sync : rest).push({ kind: kind.name, data });
+      (kind.name === SYNC_CALENDAR ? sync : rest).push({ kind: kind.name, data });
   }
   return { sync, rest };
 }

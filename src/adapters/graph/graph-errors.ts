@@ -6,8 +6,20 @@ export function graphErrorCode(body: unknown): string | null {
   const error = (body as { error?: unknown }).error;
   if (typeof error !== 'object' || error === null) return null;
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : null;
+  return typeof code === 'string' && /^[\w.-]{1,80}$/.test(code) ? code : null;
 }
+
+/** The error code of a Graph answer that is not read otherwise (mail, presence): its JSON body's `error.code`. */
+export async function graphErrorCodeOf(response: Response): Promise<string | null> {
+  try {
+    return graphErrorCode(await response.json());
+  } catch {
+    return null;
+  }
+}
+
+/** Answers of Graph's single requests (sendMail, presence) that trying again later can fix. */
+export const GRAPH_TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** What a request was for, in words that name no person: `calendar anna/graph-1`, `directory group`. */
 export interface RequestSubject {

@@ -1,7 +1,7 @@
 import type { CalendarRef, CalendarSource, FetchResult } from '../../app/ports/calendar-source.js';
 import { TransientError } from '../../domain/errors.js';
 import { type Occurrence, overlaps, type TimeSpan } from '../../domain/occurrence.js';
-import { type GraphCredentials, MsalTokenProvider } from './graph-auth.js';
+import { type GraphCredentials, MsalTokenProvider, type TokenProvider } from './graph-auth.js';
 import { decodeCursor, encodeCursor, type IndexedItem, itemKey } from './graph-cursor.js';
 import { graphErrorCode, graphFailure, type RequestSubject } from './graph-errors.js';
 import {
@@ -40,6 +40,8 @@ export interface GraphSourceOptions {
   readonly now?: () => number;
   /** Share one connection (token cache, limits) with the Entra ID directory. */
   readonly http?: GraphHttp;
+  /** Share one token cache (one MSAL client) with mail and presence. */
+  readonly tokens?: TokenProvider;
 }
 
 /** The Graph source plus its connection, which the directory and the benchmark reuse. */
@@ -47,9 +49,14 @@ export interface GraphSource extends CalendarSource {
   readonly http: GraphHttp;
 }
 
-/** Creates the one connection (MSAL client, token cache, limits) of a process. */
-export function createGraphHttp(options: GraphSourceOptions): GraphHttp {
-  const tokens = new MsalTokenProvider({
+/** The app's client-credentials tokens for Graph (one MSAL client and token cache). */
+export function graphTokens(
+  options: Pick<
+    GraphSourceOptions,
+    'tenantId' | 'clientId' | 'authorityHost' | 'baseUrl' | 'credentials' | 'now'
+  >,
+): TokenProvider {
+  return new MsalTokenProvider({
     tenantId: options.tenantId,
     clientId: options.clientId,
     authorityHost: options.authorityHost,
@@ -57,6 +64,11 @@ export function createGraphHttp(options: GraphSourceOptions): GraphHttp {
     credentials: options.credentials,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+}
+
+/** Creates the one connection (MSAL client, token cache, limits) of a process. */
+export function createGraphHttp(options: GraphSourceOptions): GraphHttp {
+  const tokens = options.tokens ?? graphTokens(options);
   return new GraphHttp({
     baseUrl: options.baseUrl,
     tokens,

@@ -1,6 +1,7 @@
 import type { ReportMail, ReportMailer } from '../../app/ports/report-delivery.js';
 import { PermanentError, TransientError } from '../../domain/errors.js';
 import type { TokenProvider } from '../graph/graph-auth.js';
+import { GRAPH_TRANSIENT_STATUSES, graphErrorCodeOf } from '../graph/graph-errors.js';
 import { retryAfterMs } from '../http/retry-after.js';
 
 export interface GraphMailSettings {
@@ -31,8 +32,6 @@ export function sendMailBody(mail: ReportMail): unknown {
   };
 }
 
-const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
-
 /**
  * Sends report mails through Microsoft Graph: `POST {baseUrl}/users/{from}/sendMail` with an
  * application token (Mail.Send). 202 is success. A 401 gets one retry with a fresh token;
@@ -52,9 +51,9 @@ export class GraphReportMailer implements ReportMailer {
     let response = await this.#post(url, body, false);
     if (response.status === 401) response = await this.#post(url, body, true);
     if (response.status === 202 || response.status === 200) return;
-    const code = await graphErrorCode(response);
+    const code = await graphErrorCodeOf(response);
     const what = `Graph sendMail from reports.mail.from failed (HTTP ${response.status}${code === null ? '' : `, ${code}`})`;
-    if (TRANSIENT.has(response.status)) {
+    if (GRAPH_TRANSIENT_STATUSES.has(response.status)) {
       throw new TransientError(`${what}; the report stays in the report folder and is sent again later`, {
         retryAfterMs: retryAfterMs(response.headers.get('retry-after'), (this.#settings.now ?? Date.now)()),
       });
@@ -84,15 +83,5 @@ export class GraphReportMailer implements ReportMailer {
         { cause: error },
       );
     }
-  }
-}
-
-async function graphErrorCode(response: Response): Promise<string | null> {
-  try {
-    const parsed = (await response.json()) as { error?: { code?: unknown } };
-    const code = parsed.error?.code;
-    return typeof code === 'string' && /^[\w.-]{1,80}$/.test(code) ? code : null;
-  } catch {
-    return null;
   }
 }

@@ -8,6 +8,7 @@ import { isCurrent } from '../../domain/mirror-change.js';
 import type { Instant } from '../../domain/occurrence.js';
 import { referralText } from '../../domain/referral-text.js';
 import type { TokenProvider } from '../graph/graph-auth.js';
+import { GRAPH_TRANSIENT_STATUSES, graphErrorCodeOf } from '../graph/graph-errors.js';
 import { retryAfterMs } from '../http/retry-after.js';
 
 export interface PresencePair {
@@ -43,8 +44,6 @@ interface TeamsState {
   readonly presence: { readonly entry: string; readonly until: Instant } | null;
   readonly message: { readonly entry: string; readonly text: string } | null;
 }
-
-const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 /** An ISO 8601 duration no longer than `ms` (whole seconds, at least one). */
 export function presenceDuration(ms: number): string {
@@ -243,9 +242,9 @@ export class TeamsPresenceMirror implements Mirror {
     }
     const answer = response as Response;
     if (answer.ok) return answer;
-    const code = await graphErrorCode(answer);
+    const code = await graphErrorCodeOf(answer);
     const status = `HTTP ${answer.status}${code === null ? '' : `, ${code}`}`;
-    if (TRANSIENT.has(answer.status)) {
+    if (GRAPH_TRANSIENT_STATUSES.has(answer.status)) {
       throw new TransientError(`${what}: Graph answered ${status}; tried again later`, {
         retryAfterMs: retryAfterMs(answer.headers.get('retry-after'), Date.now()),
       });
@@ -257,15 +256,5 @@ export class TeamsPresenceMirror implements Mirror {
           ? 'the user was not found or has no Teams presence (check the mailbox in directory and the Teams licence)'
           : 'check the availability/activity pairs in mirrors[].presence';
     throw new PermanentError(`${what}: Graph answered ${status}: ${hint}`);
-  }
-}
-
-async function graphErrorCode(response: Response): Promise<string | null> {
-  try {
-    const parsed = (await response.json()) as { error?: { code?: unknown } };
-    const code = parsed.error?.code;
-    return typeof code === 'string' && /^[\w.-]{1,80}$/.test(code) ? code : null;
-  } catch {
-    return null;
   }
 }

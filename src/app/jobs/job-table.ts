@@ -9,7 +9,7 @@ import type { CalendarRef } from '../ports/calendar-source.js';
 import { type ReportDependencies, sendDueReports } from '../report-schedule.js';
 import { retryPendingReports } from '../send-report.js';
 import { type CalendarSyncResult, type SyncDependencies, syncCalendar } from '../sync-calendar.js';
-import type { JobKind, JobOutcome, JobTable } from './job-kind.js';
+import type { JobKind, JobOutcome, JobRequest, JobTable } from './job-kind.js';
 
 /** What the job handlers need; the composition root wires it once. */
 export interface JobTableDependencies {
@@ -36,8 +36,14 @@ export interface JobTableDependencies {
   readonly extraKinds?: readonly JobKind<never>[];
 }
 
-/** syncCalendar's retry policy: 5 attempts from 5 s (a queue producer outside the app uses it too). */
+/** The kind that syncs one calendar: its name, and its retry policy (5 attempts from 5 s). */
+export const SYNC_CALENDAR = 'syncCalendar';
 export const SYNC_CALENDAR_RETRY = { attempts: 5, baseDelayMs: 5_000 } as const;
+
+/** The job request that syncs one calendar (the poll, "Synka nu", a push notification). */
+export function syncCalendarRequest(calendarId: string): JobRequest {
+  return { kind: SYNC_CALENDAR, data: { calendarId } };
+}
 
 const calendarId = z.string().regex(/^[\w./@-]{1,200}$/, 'a calendar id');
 const nothing = z.strictObject({});
@@ -67,7 +73,7 @@ function singleton(
 function syncCalendarKind(deps: JobTableDependencies): JobKind<{ calendarId: string }> {
   const calendars = new Map(deps.config.calendars.map((calendar) => [calendar.id, calendar]));
   return {
-    name: 'syncCalendar',
+    name: SYNC_CALENDAR,
     data: z.strictObject({ calendarId }),
     key: (data) => data.calendarId,
     retry: SYNC_CALENDAR_RETRY,

@@ -21,7 +21,8 @@ const NUM = 'text-align:right;';
 const BAR_COLOUR = '#c0392b';
 const BAR_MAX_PX = 240;
 
-const KIND_LABELS: Readonly<Record<string, string>> = {
+/** What each finding kind is called in Swedish, in the mailed report and on the reports page. */
+export const KIND_LABELS: Readonly<Record<string, string>> = {
   late: 'Sen',
   retroactive: 'I efterhand',
   invited: 'Inbjuden',
@@ -30,7 +31,8 @@ const KIND_LABELS: Readonly<Record<string, string>> = {
   oof: 'Frånvarande utan kod',
 };
 
-const RULE_LABELS: Readonly<Record<string, string>> = {
+/** What each rule (other than lateEntry) is called in Swedish. */
+export const RULE_LABELS: Readonly<Record<string, string>> = {
   unknownCode: 'Okänd kod',
   missingCode: 'Saknar kod',
 };

@@ -7,6 +7,7 @@ import {
   type ReportRow,
   type WeekCount,
 } from '../../../domain/report/late-report.js';
+import { KIND_LABELS, RULE_LABELS } from '../../../domain/report/report-html.js';
 import {
   swedishDate,
   swedishDuration,
@@ -16,16 +17,6 @@ import {
 import type { PagesDeps } from './page-deps.js';
 import { forbidden, type PageGuard } from './page-guard.js';
 import { html, layout, type RawHtml } from './page-html.js';
-
-const KIND: Readonly<Record<string, string>> = {
-  late: 'Sen',
-  retroactive: 'I efterhand',
-  invited: 'Inbjuden',
-  unknown: 'Okänd kod',
-  busy: 'Upptagen utan kod',
-  oof: 'Frånvarande utan kod',
-};
-const RULE: Readonly<Record<string, string>> = { unknownCode: 'Okänd kod', missingCode: 'Saknar kod' };
 
 /** The local Monday 00:00 of an ISO week `2026-W09`, or null when the text is not one. */
 export function weekStart(text: string, zone: string): number | null {
@@ -106,7 +97,7 @@ ${report.late.map(
 <td>${row.enteredAt === null ? '' : `${row.approximate ? '≈ ' : ''}${swedishDate(row.enteredAt, zone)} ${swedishTime(row.enteredAt, zone)}`}</td>
 <td>${row.deadline === null ? '' : swedishTime(row.deadline, zone)}</td>
 <td class="num">${row.enteredAt === null || row.deadline === null ? '' : swedishDuration(row.enteredAt - row.deadline)}</td>
-<td>${KIND[row.kind] ?? row.kind}${row.counted ? '' : ' (räknas inte)'}</td></tr>`,
+<td>${KIND_LABELS[row.kind] ?? row.kind}${row.counted ? '' : ' (räknas inte)'}</td></tr>`,
 )}</tbody></table>`
 }</section>
 ${
@@ -117,8 +108,8 @@ ${
 ${report.other.map(
   (
     row,
-  ) => html`<tr><th scope="row">${row.employeeName}</th><td>${rowWhen(row, zone)}</td><td>${RULE[row.rule] ?? row.rule}</td>
-<td>${row.suggestion === null ? (KIND[row.kind] ?? row.kind) : `Menade du ${row.suggestion}?`}</td></tr>`,
+  ) => html`<tr><th scope="row">${row.employeeName}</th><td>${rowWhen(row, zone)}</td><td>${RULE_LABELS[row.rule] ?? row.rule}</td>
+<td>${row.suggestion === null ? (KIND_LABELS[row.kind] ?? row.kind) : `Menade du ${row.suggestion}?`}</td></tr>`,
 )}</tbody></table></section>`
 }
 <p class="muted">≈: ungefärlig tid. Rapporten visar aldrig mötenas ämnen.</p>`;
